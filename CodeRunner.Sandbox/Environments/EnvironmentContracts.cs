@@ -1,0 +1,39 @@
+namespace CodeRunner.Sandbox.Environments;
+
+public sealed record EnvironmentCreateSpec(string Name, string PythonVersion, IReadOnlyList<string> InitialPackages, string? SpecFileContent = null, string? SpecFileName = null);
+
+public sealed record InstalledPackage(string Name, string Version);
+
+public enum LogLevelKind { Info, Error }
+public sealed record EnvironmentLogLine(string Text, LogLevelKind Kind = LogLevelKind.Info, double? Progress = null);
+
+/// <summary>Where packages come from; teams in China usually point these at a mirror or a local wheelhouse.</summary>
+public sealed record PackageSources
+{
+    public string? PipIndexUrl { get; init; }
+    public IReadOnlyList<string> PipExtraIndexUrls { get; init; } = [];
+    /// <summary>Local wheelhouse directories (--find-links); with NoIndex, the only source (offline).</summary>
+    public IReadOnlyList<string> FindLinks { get; init; } = [];
+    public bool NoIndex { get; init; }
+    public IReadOnlyList<string> CondaChannels { get; init; } = [];
+}
+
+public sealed record EnvironmentBackendInfo(string Kind, string ToolPath, string Version, string EnvironmentsRoot);
+
+/// <summary>Creates and changes Python environments under data/envs. Every long operation streams its log and honours cancellation.</summary>
+public interface IEnvironmentManager
+{
+    EnvironmentBackendInfo Backend { get; }
+    /// <summary>Prefix directory of a named environment (data/envs/name).</summary>
+    string GetPrefix(string name);
+    /// <summary>Real interpreter file of a named environment.</summary>
+    string GetInterpreterPath(string name);
+    bool Exists(string name);
+    IAsyncEnumerable<EnvironmentLogLine> CreateAsync(EnvironmentCreateSpec spec, PackageSources sources, CancellationToken cancellationToken);
+    Task<IReadOnlyList<InstalledPackage>> ListPackagesAsync(string name, CancellationToken cancellationToken);
+    IAsyncEnumerable<EnvironmentLogLine> InstallAsync(string name, IReadOnlyList<string> packageSpecs, PackageSources sources, CancellationToken cancellationToken);
+    IAsyncEnumerable<EnvironmentLogLine> UninstallAsync(string name, IReadOnlyList<string> packageNames, CancellationToken cancellationToken);
+    IAsyncEnumerable<EnvironmentLogLine> UpgradeAsync(string name, IReadOnlyList<string> packageNames, PackageSources sources, CancellationToken cancellationToken);
+    Task RemoveAsync(string name, CancellationToken cancellationToken);
+    Task<long> GetDiskSizeBytesAsync(string name, CancellationToken cancellationToken);
+}

@@ -1,0 +1,80 @@
+using System.Threading.Channels;
+
+namespace CodeRunner.Sandbox.Execution;
+
+/// <summary>Hard limits for one run; the caller (Core, from the user's tier) decides the values.</summary>
+public sealed record RunLimits
+{
+    public TimeSpan WallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan CpuTime { get; init; } = TimeSpan.FromSeconds(30);
+    public int MemoryMb { get; init; } = 128;
+    public int MaxProcesses { get; init; } = 64;
+    public long MaxFileSizeBytes { get; init; } = 16 * 1024 * 1024;
+    public int MaxOpenFiles { get; init; } = 256;
+    public long MaxOutputBytes { get; init; } = 1024 * 1024;
+}
+
+/// <summary>What to run: Python source in a given interpreter (an environment's python, resolved to the real file).</summary>
+public sealed record RunRequest
+{
+    public required string Code { get; init; }
+    /// <summary>Absolute path of the real interpreter (never a shim).</summary>
+    public required string InterpreterPath { get; init; }
+    /// <summary>Environment prefix to bind read-only into the sandbox (null = base interpreter's prefix).</summary>
+    public string? EnvironmentPrefix { get; init; }
+    /// <summary>Text written to stdin before the program starts reading; stdin stays open for interactive writes.</summary>
+    public string? Stdin { get; init; }
+    public RunLimits Limits { get; init; } = new();
+    /// <summary>Id used for the per-run work dir name (e.g. the execution row id); a fresh guid when null.</summary>
+    public string? RunId { get; init; }
+}
+
+public enum OutputStream { Stdout, Stderr }
+
+public enum RunStatus { Success, Error, Timeout, MemoryLimit, OutputLimit, Cancelled }
+
+/// <summary>Something that happened during a run, in order.</summary>
+public abstract record RunEvent;
+public sealed record RunStarted(int Pid) : RunEvent;
+public sealed record RunOutput(OutputStream Stream, string Text) : RunEvent;
+public sealed record RunExited(RunResult Result) : RunEvent;
+
+/// <summary>A file the program left in its work dir.</summary>
+public sealed record RunArtifact(string Name, long SizeBytes, string FullPath, string ContentType);
+
+public sealed record RunResult
+{
+    public required RunStatus Status { get; init; }
+    public int? ExitCode { get; init; }
+    public int? Signal { get; init; }
+    public long WallMs { get; init; }
+    public long CpuMs { get; init; }
+    public double PeakMemoryMb { get; init; }
+    public bool OutputTruncated { get; init; }
+    /// <summary>Where artifacts were kept (null when the run left no files).</summary>
+    public string? ArtifactDirectory { get; init; }
+    public IReadOnlyList<RunArtifact> Artifacts { get; init; } = [];
+}
+
+/// <summary>A run in progress. Dispose cancels it if it is still running.</summary>
+public interface IRunSession : IAsyncDisposable
+{
+    /// <summary>Started, then output chunks as they arrive, then exactly one Exited; then the channel completes.</summary>
+    ChannelReader<RunEvent> Events { get; }
+    /// <summary>Write to the running program's stdin (e.g. a line typed by the user).</summary>
+    ValueTask WriteStdinAsync(string text, CancellationToken cancellationToken = default);
+    void CloseStdin();
+    /// <summary>Kills the whole process tree; the result status is Cancelled.</summary>
+    void Cancel();
+    Task<RunResult> Completion { get; }
+}
+
+/// <summary>How runs are isolated on this machine, for the admin console and logs.</summary>
+public sealed record SandboxInfo(string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, string PythonVersion, string BasePythonPath, bool CgroupsAvailable);
+
+public interface ICodeRunner
+{
+    SandboxInfo Info { get; }
+    /// <summary>Starts a run now; cancellation of the token cancels the run.</summary>
+    IRunSession Start(RunRequest request, CancellationToken cancellationToken = default);
+}
