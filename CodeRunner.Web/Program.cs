@@ -1,5 +1,27 @@
-var builder = WebApplication.CreateBuilder(args);
+using CodeRunner.Core;
+using CodeRunner.Core.Data;
+using CodeRunner.Web.Api;
+using CodeRunner.Web.Components;
+using CodeRunner.Web.Hosting;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    WebRootPath = WebRoot.Locate(),
+});
+builder.Configuration.AddEnvironmentVariables(prefix: "CODERUNNER_");
+builder.WebHost.UseStaticWebAssets();    // _content/* of BootstrapBlazor and Monaco when run from the build output
+
+builder.AddCodeRunnerLogging();                                   // Serilog: console + data/logs
+builder.Services.AddCodeRunnerCore(builder.Configuration);        // EF Core, Identity, domain services
+builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
+
 var app = builder.Build();
+await app.Services.InitializeDatabaseAsync();                     // migrate, recover, first admin
+
+app.UseCodeRunnerPipeline();
+app.MapCodeRunnerApi();                                           // /health, /api/v1/*
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 
 public partial class Program;

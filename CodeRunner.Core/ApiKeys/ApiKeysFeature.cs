@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CodeRunner.Core.ApiKeys;
+
+public static class ApiKeysFeature
+{
+    /// <summary>Services of the ApiKeys feature; called from AddCodeRunnerCore.</summary>
+    public static IServiceCollection AddApiKeysFeature(this IServiceCollection services, IConfiguration configuration)
+    {
+        return services;
+    }
+}

@@ -1,0 +1,61 @@
+using CodeRunner.Core.Accounts;
+using CodeRunner.Core.ApiKeys;
+using CodeRunner.Core.Environments;
+using CodeRunner.Core.Execution;
+using CodeRunner.Core.Library;
+using CodeRunner.Core.Audit;
+using CodeRunner.Core.Common;
+using CodeRunner.Core.Data;
+using CodeRunner.Core.Tiers;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CodeRunner.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>Database, Identity stores, options and the domain services.</summary>
+    public static IServiceCollection AddCodeRunnerCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var dataDirectory = new DataDirectory(DataDirectory.Resolve(configuration["DataDirectory"]));
+        services.AddSingleton(dataDirectory);
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<RequestContext>();
+
+        services.AddDbContext<CodeRunnerDbContext>(options =>
+            options.UseSqlite(configuration.GetConnectionString("Default") ?? $"Data Source={dataDirectory.DatabasePath};Cache=Shared;Pooling=True;Default Timeout=30"));
+
+        services.AddIdentityCore<AppUser>(options =>
+            {
+                options.SignIn.RequireConfirmedAccount = false;
+                options.User.RequireUniqueEmail = true;
+                options.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._";
+                options.Password.RequiredLength = 8;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequireUppercase = false;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<CodeRunnerDbContext>()
+            .AddSignInManager<CodeRunnerSignInManager>()
+            .AddClaimsPrincipalFactory<CodeRunnerClaimsFactory>()
+            .AddDefaultTokenProviders();
+
+        services.Configure<TierOptions>(configuration.GetSection(TierOptions.Section));
+        services.Configure<AdminBootstrapOptions>(configuration.GetSection(AdminBootstrapOptions.Section));
+
+        services.AddScoped<AuditService>();
+        services.AddScoped<AccountService>();
+        services.AddScoped<AuditQueries>();
+
+        services.AddExecutionFeature(configuration);
+        services.AddLibraryFeature(configuration);
+        services.AddApiKeysFeature(configuration);
+        services.AddEnvironmentsFeature(configuration);
+        return services;
+    }
+}

@@ -1,0 +1,161 @@
+using CodeRunner.Core.Accounts;
+using CodeRunner.Core.Ai;
+using CodeRunner.Core.ApiKeys;
+using CodeRunner.Core.Audit;
+using CodeRunner.Core.Community;
+using CodeRunner.Core.Environments;
+using CodeRunner.Core.Execution;
+using CodeRunner.Core.Library;
+using CodeRunner.Core.Tiers;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace CodeRunner.Core.Data;
+
+public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) : IdentityDbContext<AppUser>(options)
+{
+    public DbSet<CodeExecution> CodeExecutions => Set<CodeExecution>();
+    public DbSet<Snippet> Snippets => Set<Snippet>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<AiProviderConfig> AiProviderConfigs => Set<AiProviderConfig>();
+    public DbSet<PythonEnvironment> PythonEnvironments => Set<PythonEnvironment>();
+    public DbSet<Post> Posts => Set<Post>();
+    public DbSet<PostLike> PostLikes => Set<PostLike>();
+    public DbSet<PostFavorite> PostFavorites => Set<PostFavorite>();
+    public DbSet<Comment> Comments => Set<Comment>();
+    public DbSet<CommentLike> CommentLikes => Set<CommentLike>();
+    public DbSet<PostCodeShare> PostCodeShares => Set<PostCodeShare>();
+    public DbSet<Follow> Follows => Set<Follow>();
+    public DbSet<AuditLog> AuditLogs => Set<AuditLog>();
+    public DbSet<DailyUsage> DailyUsages => Set<DailyUsage>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<AppUser>(e =>
+        {
+            e.Property(u => u.FullName).HasMaxLength(100);
+            e.Property(u => u.Bio).HasMaxLength(1000);
+            e.Property(u => u.AvatarPath).HasMaxLength(260);
+            e.Property(u => u.Culture).HasMaxLength(10);
+        });
+
+        builder.Entity<CodeExecution>(e =>
+        {
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.Property(x => x.EnvironmentName).HasMaxLength(64);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Snippet>().WithMany().HasForeignKey(x => x.SnippetId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(x => new { x.UserId, x.CreatedAt });
+            e.HasIndex(x => x.Status);
+        });
+
+        builder.Entity<Snippet>(e =>
+        {
+            e.Property(x => x.Title).HasMaxLength(200);
+            e.Property(x => x.Description).HasMaxLength(2000);
+            e.Property(x => x.Language).HasMaxLength(20);
+            e.Property(x => x.Tags).HasMaxLength(500);
+            e.Property(x => x.EnvironmentName).HasMaxLength(64);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.UserId, x.UpdatedAt });
+            e.HasIndex(x => x.IsPublic);
+        });
+
+        builder.Entity<ApiKey>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Prefix).HasMaxLength(16);
+            e.Property(x => x.SecretHash).HasMaxLength(64);
+            e.HasIndex(x => x.SecretHash).IsUnique();
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<AiProviderConfig>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Provider).HasMaxLength(20);
+            e.Property(x => x.Model).HasMaxLength(100);
+            e.Property(x => x.BaseUrl).HasMaxLength(500);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<PythonEnvironment>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(64);
+            e.Property(x => x.DisplayName).HasMaxLength(100);
+            e.Property(x => x.Description).HasMaxLength(1000);
+            e.Property(x => x.PythonVersion).HasMaxLength(20);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.OwnerId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Post>(e =>
+        {
+            e.Property(x => x.Title).HasMaxLength(200);
+            e.Property(x => x.Tags).HasMaxLength(500);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AuthorId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => x.CreatedAt);
+        });
+        builder.Entity<PostLike>(e =>
+        {
+            e.HasIndex(x => new { x.PostId, x.UserId }).IsUnique();
+            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<PostFavorite>(e =>
+        {
+            e.HasIndex(x => new { x.PostId, x.UserId }).IsUnique();
+            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<Comment>(e =>
+        {
+            e.Property(x => x.Content).HasMaxLength(5000);
+            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AuthorId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Comment>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
+        });
+        builder.Entity<CommentLike>(e =>
+        {
+            e.HasIndex(x => new { x.CommentId, x.UserId }).IsUnique();
+            e.HasOne<Comment>().WithMany().HasForeignKey(x => x.CommentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<PostCodeShare>(e =>
+        {
+            e.Property(x => x.Language).HasMaxLength(20);
+            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Snippet>().WithMany().HasForeignKey(x => x.SnippetId).OnDelete(DeleteBehavior.SetNull);
+        });
+        builder.Entity<Follow>(e =>
+        {
+            e.HasIndex(x => new { x.FollowerId, x.FolloweeId }).IsUnique();
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.FollowerId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.FolloweeId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<AuditLog>(e =>
+        {
+            e.Property(x => x.UserName).HasMaxLength(256);
+            e.Property(x => x.Action).HasMaxLength(64);
+            e.Property(x => x.ResourceType).HasMaxLength(64);
+            e.Property(x => x.ResourceId).HasMaxLength(64);
+            e.Property(x => x.IpAddress).HasMaxLength(64);
+            e.Property(x => x.UserAgent).HasMaxLength(512);
+            e.Property(x => x.Status).HasMaxLength(16);
+            // Audit rows outlive their user: keep the name, drop the link.
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(x => x.CreatedAt);
+            e.HasIndex(x => new { x.UserId, x.CreatedAt });
+            e.HasIndex(x => x.Action);
+        });
+
+        builder.Entity<DailyUsage>(e =>
+        {
+            e.HasIndex(x => new { x.UserId, x.Day }).IsUnique();
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}

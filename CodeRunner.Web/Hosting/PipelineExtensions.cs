@@ -1,0 +1,26 @@
+using CodeRunner.Web.Accounts;
+
+namespace CodeRunner.Web.Hosting;
+
+public static class PipelineExtensions
+{
+    public static WebApplication UseCodeRunnerPipeline(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+        app.UseSecurityHeaders();
+        app.UseRequestLocalization();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.UseMustChangePassword();
+
+        app.MapStaticAssets();
+        app.MapBlazorScript();
+        app.MapAccountEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using CodeRunner.Core.Common;
+using CodeRunner.Web.Accounts;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Localization;
+
+namespace CodeRunner.Web.Hosting;
+
+public static class WebServiceCollectionExtensions
+{
+    public static readonly CultureInfo[] SupportedCultures = [new("zh-CN"), new("en-US")];
+
+    /// <summary>Razor components, BootstrapBlazor, localization, cookie auth, health checks.</summary>
+    public static IServiceCollection AddCodeRunnerWeb(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddBootstrapBlazor();
+        services.AddLocalization(options => options.ResourcesPath = "Resources");
+        services.Configure<RequestLocalizationOptions>(options =>
+        {
+            options.DefaultRequestCulture = new RequestCulture("zh-CN");
+            options.SupportedCultures = SupportedCultures;
+            options.SupportedUICultures = SupportedCultures;
+            // Only the user's explicit choice (cookie) counts; the browser's language does not override zh-CN.
+            options.RequestCultureProviders = [new CookieRequestCultureProvider()];
+        });
+
+        services.AddHttpContextAccessor();
+        // The audit log's IP and user agent: from the HTTP request, or in a circuit from the request that opened it.
+        services.AddScoped(sp =>
+        {
+            var http = sp.GetRequiredService<IHttpContextAccessor>().HttpContext;
+            return new RequestContext
+            {
+                IpAddress = http?.Connection.RemoteIpAddress?.ToString(),
+                UserAgent = http?.Request.Headers.UserAgent.ToString(),
+            };
+        });
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddScoped<CurrentUser>();
+        services.AddScoped<IdentityRedirectManager>();
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/account/login";
+            options.LogoutPath = "/account/logout";
+            options.AccessDeniedPath = "/account/access-denied";
+            options.Cookie.Name = "coderunner.auth";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            options.SlidingExpiration = true;
+            options.ExpireTimeSpan = TimeSpan.FromDays(7);
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Admin, policy => policy.RequireRole(UserRef.AdminRole));
+
+        services.AddDataProtection()
+            .SetApplicationName("CodeRunner")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(services.BuildDataDirectory().Root, "keys")));
+
+        services.AddHealthChecks().AddDbContextCheck<CodeRunner.Core.Data.CodeRunnerDbContext>("database");
+        services.AddAntiforgery();
+        return services;
+    }
+
+    private static DataDirectory BuildDataDirectory(this IServiceCollection services) =>
+        (DataDirectory)services.First(d => d.ServiceType == typeof(DataDirectory)).ImplementationInstance!;
+}
