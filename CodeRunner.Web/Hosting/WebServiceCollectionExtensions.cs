@@ -1,6 +1,7 @@
 using System.Globalization;
 using CodeRunner.Core.Common;
 using CodeRunner.Web.Accounts;
+using CodeRunner.Web.Localization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -41,6 +42,7 @@ public static class WebServiceCollectionExtensions
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         services.AddScoped<CurrentUser>();
+        services.AddScoped<ErrorMessages>();
         services.AddScoped<IdentityRedirectManager>();
 
         services.AddAuthentication(options =>

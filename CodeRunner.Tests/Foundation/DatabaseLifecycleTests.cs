@@ -1,0 +1,60 @@
+using CodeRunner.Core.Data;
+using CodeRunner.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CodeRunner.Tests.Foundation;
+
+public class DatabaseLifecycleTests
+{
+    private static CodeRunnerDbContext OpenContext(string path) =>
+        new(new DbContextOptionsBuilder<CodeRunnerDbContext>().UseSqlite($"Data Source={path}").Options);
+
+    [Fact]
+    public void Model_has_no_changes_missing_from_the_migrations()
+    {
+        using var dir = new TempDirectory();
+        using var db = OpenContext(Path.Combine(dir.Path, "model.db"));
+        Assert.False(db.Database.HasPendingModelChanges(), "Add a migration: dotnet run --project tools/CodeRunner.MigrationTool -- add <Name>");
+    }
+
+    [Fact]
+    public async Task Upgrading_from_the_first_migration_keeps_existing_users()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "upgrade.db");
+        await using (var db = OpenContext(path))
+        {
+            var migrations = db.Database.GetMigrations().ToList();
+            Assert.True(migrations.Count >= 2, "expected the identity migration and at least one after it");
+            var migrator = db.GetInfrastructure().GetRequiredService<IMigrator>();
+            await migrator.MigrateAsync(migrations[0]);
+        }
+
+        await using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            var insert = connection.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO AspNetUsers (Id, UserName, NormalizedUserName, Email, NormalizedEmail, EmailConfirmed, PhoneNumberConfirmed,
+                    TwoFactorEnabled, LockoutEnabled, AccessFailedCount, FullName, IsActive, Level, MustChangePassword, CreatedAt)
+                VALUES ('u-1', 'lihua', 'LIHUA', 'lihua@example.test', 'LIHUA@EXAMPLE.TEST', 1, 0, 0, 1, 0, '李华', 1, 3, 0, '2026-01-02 03:04:05');
+                """;
+            await insert.ExecuteNonQueryAsync();
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using (var db = OpenContext(path))
+        {
+            await db.Database.MigrateAsync();
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            var user = await db.Users.SingleAsync(u => u.UserName == "lihua");
+            Assert.Equal("李华", user.FullName);
+            Assert.Equal(3, user.Level);
+            Assert.Equal(0, await db.CodeExecutions.CountAsync());
+        }
+    }
+}

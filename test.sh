@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every CodeRunner test: unit, sandbox (real bubblewrap + python3), integration (real SQLite),
+# HTTP and browser (Debian Chromium). Installs the Debian packages the tests need when missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(bubblewrap chromium fonts-wqy-microhei python3 python3-venv python3-pip python3-numpy python3-matplotlib)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing missing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+dotnet build CodeRunner.sln -c Release -nologo -v quiet
+dotnet test CodeRunner.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
