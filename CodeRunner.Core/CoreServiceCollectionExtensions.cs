@@ -51,6 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<AuditService>();
         services.AddScoped<AccountService>();
         services.AddScoped<AuditQueries>();
+        services.AddScoped<QuotaService>();
 
         services.AddExecutionFeature(configuration);
         services.AddLibraryFeature(configuration);
