@@ -24,6 +24,8 @@ internal sealed class SandboxRunSession : IRunSession
     private readonly CancellationTokenSource stopped = new();
     private readonly CancellationTokenRegistration callerRegistration;
     private readonly StringBuilder stderrTail = new();
+    private readonly Dictionary<int, TimeSpan> cpuByPid = [];
+    private long polledPeakResidentBytes;
     private int stopReason = -1;
 
     public SandboxRunSession(RunningProcess process, RunLimits limits, RunDirectories directories, SandboxOptions options, bool signalAsExitCode, ILogger logger, CancellationToken cancellationToken)
@@ -36,7 +38,7 @@ internal sealed class SandboxRunSession : IRunSession
         this.logger = logger;
         callerRegistration = cancellationToken.Register(Cancel);
         _ = WatchWallClockAsync();
-        _ = WatchMemoryAsync();
+        _ = WatchTreeAsync();
         Completion = PumpAsync();
     }
 
@@ -83,7 +85,11 @@ internal sealed class SandboxRunSession : IRunSession
         }
     }
 
-    private async Task WatchMemoryAsync()
+    /// <summary>
+    /// Polls the tree: enforces the memory limit on private resident memory and records CPU and
+    /// peak RSS, because bwrap's pid-namespace init does not pass its children's rusage up to us.
+    /// </summary>
+    private async Task WatchTreeAsync()
     {
         var limitBytes = limits.MemoryMb * 1024L * 1024L;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.MemoryPollMilliseconds));
@@ -91,7 +97,13 @@ internal sealed class SandboxRunSession : IRunSession
         {
             while (await timer.WaitForNextTickAsync(stopped.Token))
             {
-                if (ProcessTree.PrivateResidentBytes(process.Pid) > limitBytes)
+                var samples = ProcessTree.Sample(process.Pid);
+                lock (cpuByPid)
+                {
+                    foreach (var sample in samples) cpuByPid[sample.Pid] = sample.Cpu;
+                    polledPeakResidentBytes = Math.Max(polledPeakResidentBytes, samples.Sum(s => s.ResidentBytes));
+                }
+                if (samples.Sum(s => s.PrivateResidentBytes) > limitBytes)
                 {
                     Stop(RunStatus.MemoryLimit);
                     return;
@@ -138,7 +150,8 @@ internal sealed class SandboxRunSession : IRunSession
         await stopped.CancelAsync();
 
         var reason = stopReason == -1 ? (RunStatus?)null : (RunStatus)stopReason;
-        var (status, signal) = RunOutcome.Classify(reason, exit!, stderrTail.ToString(), limits, signalAsExitCode);
+        exit = WithPolledUsage(exit!);
+        var (status, signal) = RunOutcome.Classify(reason, exit, stderrTail.ToString(), limits, signalAsExitCode);
         var artifacts = KeepArtifacts();
         var result = new RunResult
         {
@@ -155,6 +168,20 @@ internal sealed class SandboxRunSession : IRunSession
         events.Writer.TryWrite(new RunExited(result));
         events.Writer.TryComplete();
         return result;
+    }
+
+    private CommandExitStatus WithPolledUsage(CommandExitStatus exit)
+    {
+        lock (cpuByPid)
+        {
+            var polledCpu = cpuByPid.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu);
+            if (polledCpu <= exit.Usage.TotalCpu && polledPeakResidentBytes <= exit.Usage.PeakRssBytes) return exit;
+            var usage = new ResourceUsage(
+                polledCpu > exit.Usage.TotalCpu ? polledCpu : exit.Usage.UserCpu,
+                polledCpu > exit.Usage.TotalCpu ? TimeSpan.Zero : exit.Usage.SystemCpu,
+                Math.Max(polledPeakResidentBytes, exit.Usage.PeakRssBytes));
+            return exit with { Usage = usage };
+        }
     }
 
     private IReadOnlyList<RunArtifact> KeepArtifacts()

@@ -32,24 +32,33 @@ public static class ProcessTree
         return result;
     }
 
-    /// <summary>Sum of private resident memory (RssAnon + RssShmem) of the tree rooted at <paramref name="rootPid"/>.</summary>
-    public static long PrivateResidentBytes(int rootPid)
+    /// <summary>CPU time, resident and private resident memory of every live process in the tree rooted at <paramref name="rootPid"/>.</summary>
+    public static IReadOnlyList<ProcessSample> Sample(int rootPid)
     {
-        long total = 0;
+        var samples = new List<ProcessSample>();
         foreach (var pid in Descendants(rootPid).Prepend(rootPid))
         {
             try
             {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // Fields 14 and 15 of stat (utime, stime) in clock ticks of 1/100 s.
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                long resident = 0, privateResident = 0;
                 foreach (var line in File.ReadLines($"/proc/{pid}/status"))
                 {
-                    if (line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssShmem:", StringComparison.Ordinal))
-                        total += ParseKb(line) * 1024;
+                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) resident = ParseKb(line) * 1024;
+                    else if (line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssShmem:", StringComparison.Ordinal))
+                        privateResident += ParseKb(line) * 1024;
                 }
+                samples.Add(new ProcessSample(pid, TimeSpan.FromMilliseconds(ticks * 10), resident, privateResident));
             }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // The process exited while we looked.
+            }
         }
-        return total;
+        return samples;
     }
 
     /// <summary>Processes still alive whose command line mentions <paramref name="marker"/> (for leak checks).</summary>
@@ -104,3 +113,5 @@ public static class ProcessTree
         return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) ? kb : 0;
     }
 }
+
+public sealed record ProcessSample(int Pid, TimeSpan Cpu, long ResidentBytes, long PrivateResidentBytes);

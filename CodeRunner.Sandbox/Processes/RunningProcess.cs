@@ -106,8 +106,12 @@ public sealed class RunningProcess : IAsyncDisposable
             var nativePath = Marshal.StringToCoTaskMemUTF8(programPath);
             nativeStrings.Add(nativePath);
 
-            int pid;
-            var error = NativeMethods.posix_spawn(&pid, (byte*)nativePath, fileActions, attributes, nativeArgv, nativeEnvp);
+            var (error, pid) = SpawnThread.Run(() =>
+            {
+                int spawned;
+                var result = NativeMethods.posix_spawn(&spawned, (byte*)nativePath, fileActions, attributes, nativeArgv, nativeEnvp);
+                return (result, spawned);
+            });
             if (error != 0) throw new CommandStartException($"cannot start {programPath}: {new System.ComponentModel.Win32Exception(error).Message}");
 
             NativeMethods.close(stdinPipe[0]); stdinPipe[0] = -1;
