@@ -1,5 +1,6 @@
 using CodeRunner.Core;
 using CodeRunner.Core.Data;
+using CodeRunner.Sandbox;
 using CodeRunner.Web.Api;
 using CodeRunner.Web.Components;
 using CodeRunner.Web.Hosting;
@@ -14,6 +15,7 @@ builder.WebHost.UseStaticWebAssets();    // _content/* of BootstrapBlazor and Mo
 
 builder.AddCodeRunnerLogging();                                   // Serilog: console + data/logs
 builder.Services.AddCodeRunnerCore(builder.Configuration);        // EF Core, Identity, domain services
+builder.Services.AddCodeRunnerSandbox(builder.Configuration);     // runner, isolation, environments
 builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
 
 var app = builder.Build();
