@@ -1,6 +1,7 @@
 using CodeRunner.Core;
 using CodeRunner.Core.Data;
 using CodeRunner.Sandbox;
+using CodeRunner.Sandbox.Execution;
 using CodeRunner.Web.Api;
 using CodeRunner.Web.Components;
 using CodeRunner.Web.Hosting;
@@ -20,6 +21,7 @@ builder.Services.AddCodeRunnerWeb();                              // components,
 
 var app = builder.Build();
 await app.Services.InitializeDatabaseAsync();                     // migrate, recover, first admin
+app.Services.GetRequiredService<ICodeRunner>();                   // probe the sandbox now: its mode is logged at start
 
 app.UseCodeRunnerPipeline();
 app.MapCodeRunnerApi();                                           // /health, /api/v1/*

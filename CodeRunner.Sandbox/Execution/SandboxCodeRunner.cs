@@ -32,9 +32,10 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         this.logger = logger ?? NullLogger<SandboxCodeRunner>.Instance;
         runsDirectory = Path.GetFullPath(options.RunsDirectory);
         Directory.CreateDirectory(runsDirectory);
-        // Start-up only: a singleton probes the machine once (two short process starts).
-        capabilities = IsolationProbe.DetectAsync(options).GetAwaiter().GetResult();
-        BaseInterpreter = InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython)).GetAwaiter().GetResult();
+        // Start-up only: a singleton probes the machine once (two short process starts). Task.Run keeps the
+        // blocking wait off any synchronization context (a Blazor renderer would deadlock on it).
+        capabilities = Task.Run(() => IsolationProbe.DetectAsync(options)).GetAwaiter().GetResult();
+        BaseInterpreter = Task.Run(() => InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython))).GetAwaiter().GetResult();
         Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated, capabilities.Reason, capabilities.BubblewrapVersion,
             BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable);
 
