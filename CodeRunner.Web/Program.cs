@@ -15,6 +15,7 @@ builder.WebHost.UseStaticWebAssets();    // _content/* of BootstrapBlazor and Mo
 builder.AddCodeRunnerLogging();                                   // Serilog: console + data/logs
 builder.Services.AddCodeRunnerCore(builder.Configuration);        // EF Core, Identity, domain services
 builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
+builder.Services.AddCodeRunnerApi(builder.Configuration);         // API keys auth, rate limit, OpenAPI
 
 var app = builder.Build();
 await app.Services.InitializeDatabaseAsync();                     // migrate, recover, first admin
