@@ -1,8 +1,10 @@
 using CodeRunner.Core;
+using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Web.Api;
 using CodeRunner.Web.Components;
 using CodeRunner.Web.Hosting;
+using CodeRunner.Sandbox;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -12,8 +14,14 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.Configuration.AddEnvironmentVariables(prefix: "CODERUNNER_");
 builder.WebHost.UseStaticWebAssets();    // _content/* of BootstrapBlazor and Monaco when run from the build output
 
+// The sandbox keeps run dirs and environments under the data dir unless configured otherwise.
+var dataDirectory = DataDirectory.Resolve(builder.Configuration["DataDirectory"]);
+builder.Configuration["Sandbox:RunsDirectory"] ??= Path.Combine(dataDirectory, "runs");
+builder.Configuration["Sandbox:EnvironmentsDirectory"] ??= Path.Combine(dataDirectory, "envs");
+
 builder.AddCodeRunnerLogging();                                   // Serilog: console + data/logs
 builder.Services.AddCodeRunnerCore(builder.Configuration);        // EF Core, Identity, domain services
+builder.Services.AddCodeRunnerSandbox(builder.Configuration);     // runner, isolation, environments
 builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
 builder.Services.AddCodeRunnerApi(builder.Configuration);         // API keys auth, rate limit, OpenAPI
 
