@@ -179,3 +179,50 @@ public class ApiEndpointTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunn
         Assert.Contains("swagger-ui", await docs.Content.ReadAsStringAsync());
     }
 }
+
+public class ApiExecuteTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
+{
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    [Fact]
+    public async Task Execute_runs_code_in_the_sandbox_and_records_it_as_an_api_call()
+    {
+        var me = await app.CreateUserAsync();
+        var client = app.BearerClient((await app.CreateKeyAsync(me)).Secret);
+        var response = await client.PostAsJsonAsync("/api/v1/execute", new { code = "import sys\nname = input()\nprint('hello', name)\nprint('oops', file=sys.stderr)", stdin = "api\n" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await JsonAsync(response);
+        Assert.Equal("success", result.GetProperty("status").GetString());
+        Assert.Equal("hello api\n", result.GetProperty("stdout").GetString());
+        Assert.Contains("oops", result.GetProperty("stderr").GetString());
+        Assert.Equal(0, result.GetProperty("exit_code").GetInt32());
+        Assert.True(result.GetProperty("duration_ms").GetInt64() > 0);
+        Assert.True(result.TryGetProperty("cpu_ms", out _));
+        Assert.True(result.TryGetProperty("memory_mb", out _));
+        Assert.False(result.GetProperty("truncated").GetBoolean());
+
+        var id = result.GetProperty("execution_id").GetInt64();
+        var row = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().CodeExecutions.SingleAsync(e => e.Id == id));
+        Assert.True(row.IsApiCall);
+        Assert.Equal(me.Id, row.UserId);
+        var usage = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().DailyUsages.SingleAsync(u => u.UserId == me.Id));
+        Assert.Equal(1, usage.ApiCalls);
+        Assert.Equal(0, usage.Runs);
+    }
+
+    [Fact]
+    public async Task Execute_runs_a_saved_snippet_by_id_and_reports_a_failing_program()
+    {
+        var me = await app.CreateUserAsync();
+        var snippet = await app.CreateSnippetAsync(me, "fails", code: "print('before')\nraise SystemExit(3)");
+        var client = app.BearerClient((await app.CreateKeyAsync(me)).Secret);
+        var result = await JsonAsync(await client.PostAsJsonAsync("/api/v1/execute", new { snippet_id = snippet.Id }));
+        Assert.Equal("error", result.GetProperty("status").GetString());
+        Assert.Equal(3, result.GetProperty("exit_code").GetInt32());
+        Assert.Equal("before\n", result.GetProperty("stdout").GetString());
+        var row = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().CodeExecutions
+            .SingleAsync(e => e.Id == result.GetProperty("execution_id").GetInt64()));
+        Assert.Equal(snippet.Id, row.SnippetId);
+    }
+}

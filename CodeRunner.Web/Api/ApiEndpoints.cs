@@ -66,7 +66,7 @@ public static class ApiEndpoints
     }
 
     private static async Task<IResult> ExecuteAsync(
-        ExecuteRequest body, HttpContext http, SnippetService snippets, ErrorMessages messages, CancellationToken cancellationToken)
+        ExecuteRequest body, HttpContext http, SnippetService snippets, IExecutionService executions, ErrorMessages messages, CancellationToken cancellationToken)
     {
         var actor = ApiPrincipal.User(http);
         var errors = Validate(body, messages);
@@ -80,11 +80,6 @@ public static class ApiEndpoints
             var snippet = await snippets.GetAsync(actor, snippetId, cancellationToken);
             request = request with { Code = snippet.Code, SnippetId = snippet.Id, EnvironmentName = body.Environment ?? snippet.EnvironmentName };
         }
-
-        var executions = http.RequestServices.GetService<IExecutionService>();
-        if (executions is null)
-            return TypedResults.Problem(detail: messages["api.execution_unavailable"], statusCode: StatusCodes.Status503ServiceUnavailable,
-                extensions: new Dictionary<string, object?> { ["code"] = "api.execution_unavailable" });
 
         var outcome = await executions.RunAsync(actor, request, ExecutionOrigin.Api, cancellationToken);
         var result = outcome.Result;
