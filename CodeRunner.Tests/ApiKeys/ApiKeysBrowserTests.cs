@@ -48,4 +48,19 @@ public class ApiKeysBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             await page.Locator("#no-keys").WaitForAsync();
         });
     }
+
+    [Fact]
+    public async Task The_interactive_api_docs_render_the_endpoints_under_the_sites_csp()
+    {
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(The_interactive_api_docs_render_the_endpoints_under_the_sites_csp), async () =>
+        {
+            var cspErrors = new List<string>();
+            page.Console += (_, message) => { if (message.Text.Contains("Content Security Policy")) cspErrors.Add(message.Text); };
+            await page.GotoAsync("/api/docs");
+            await page.Locator(".opblock-summary-path", new() { HasText = "/api/v1/execute" }).WaitForAsync();
+            await BrowserAppFixture.ScreenshotAsync(page, "api-docs");
+            Assert.Empty(cspErrors);
+        });
+    }
 }
