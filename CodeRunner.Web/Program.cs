@@ -3,6 +3,7 @@ using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Web.Api;
 using CodeRunner.Web.Components;
+using CodeRunner.Web.Execution;
 using CodeRunner.Web.Hosting;
 using CodeRunner.Sandbox;
 
@@ -22,6 +23,7 @@ builder.Configuration["Sandbox:EnvironmentsDirectory"] ??= Path.Combine(dataDire
 builder.AddCodeRunnerLogging();                                   // Serilog: console + data/logs
 builder.Services.AddCodeRunnerCore(builder.Configuration);        // EF Core, Identity, domain services
 builder.Services.AddCodeRunnerSandbox(builder.Configuration);     // runner, isolation, environments
+builder.Services.AddHostedService<SandboxWarmup>();               // probe the sandbox at start, never inside a circuit
 builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
 builder.Services.AddCodeRunnerApi(builder.Configuration);         // API keys auth, rate limit, OpenAPI
 
@@ -30,6 +32,7 @@ await app.Services.InitializeDatabaseAsync();                     // migrate, re
 
 app.UseCodeRunnerPipeline();
 app.MapCodeRunnerApi();                                           // /health, /api/v1/*
+app.MapRunArtifacts();                                            // /runs/{id}/artifacts/* for the run page
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 
