@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 namespace CodeRunner.Tests.Execution;
 
 /// <summary>History, run detail, "open in editor" and the usage page in Chromium.</summary>
+[Collection(ExecutionCollection.Name)]
 public class HistoryBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
 {
     private async Task<(Core.Accounts.AppUser User, ExecutionOutcome Outcome)> UserWithRunAsync(string code)
@@ -34,8 +35,8 @@ public class HistoryBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             await BrowserAppFixture.ScreenshotAsync(page, "history-detail");
 
             await page.Locator("#detail-open-editor").ClickAsync();
-            await page.WaitForURLAsync($"**/run?execution={outcome.ExecutionId}");
             await page.Locator(".monaco-editor .view-lines").First.GetByText("from history 42").WaitForAsync();
+            Assert.EndsWith($"/run?execution={outcome.ExecutionId}", page.Url);
         });
     }
 
