@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Execution;
 
 /// <summary>ExecutionService with the real database and the real sandbox.</summary>
+[Collection(ExecutionCollection.Name)]
 public class ExecutionServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private static ExecutionRequest Code(string code, string? stdin = null) => new() { Code = code, Stdin = stdin };
@@ -313,6 +314,7 @@ public sealed class ShortTimeoutAppFactory : CodeRunnerAppFactory
     public ShortTimeoutAppFactory() => WithSetting("Tiers:Levels:1:TimeoutSeconds", "2");
 }
 
+[Collection(ExecutionCollection.Name)]
 public class TierLimitTests(ShortTimeoutAppFactory app) : IClassFixture<ShortTimeoutAppFactory>
 {
     [Fact]

@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 namespace CodeRunner.Tests.Execution;
 
 /// <summary>The run page in Chromium: Monaco, live output, Stop, stdin while running, matplotlib figures.</summary>
+[Collection(ExecutionCollection.Name)]
 public class RunPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
 {
     private async Task<IPage> SignedInRunPageAsync(int level = 2)
@@ -97,6 +98,22 @@ public class RunPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             Assert.Equal("成功", (await page.Locator("#run-status").InnerTextAsync()).Trim());
             Assert.Contains("figure-1.png", await page.Locator(".run-artifacts").InnerTextAsync());
             await BrowserAppFixture.ScreenshotAsync(page, "run-page-matplotlib");
+        });
+    }
+
+    [Fact]
+    public async Task The_code_in_the_editor_survives_a_page_reload()
+    {
+        var page = await SignedInRunPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(The_code_in_the_editor_survives_a_page_reload), async () =>
+        {
+            await TypeCodeAsync(page, "print('kept across reloads')\n");
+            await page.WaitForFunctionAsync("() => Object.keys(localStorage).some(k => k.startsWith('coderunner.run.code.') && localStorage.getItem(k).includes('kept across reloads'))");
+
+            await page.ReloadAsync();
+            await BrowserAppFixture.WaitForInteractiveAsync(page);
+
+            await page.Locator(".monaco-editor .view-lines").First.GetByText("kept across reloads").WaitForAsync();
         });
     }
 }

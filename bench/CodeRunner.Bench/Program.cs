@@ -5,11 +5,12 @@ var mode = args.Length > 0 ? args[0] : "";
 return mode switch
 {
     "sandbox" => await SandboxBenchmark.RunAsync(args[1..]),
+    "web" => await WebBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/CodeRunner.Bench -- <mode>\nmodes:\n  sandbox   hello world through the sandbox vs bare python start, and runs/s at 1, 4, 16 concurrent runs");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/CodeRunner.Bench -- <mode>\nmodes:\n  sandbox   hello world through the sandbox vs bare python start, and runs/s at 1, 4, 16 concurrent runs\n  web       click Run in Chromium → first output line visible / → finished, vs the same program through the sandbox only");
     return 2;
 }
