@@ -1,0 +1,122 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using CodeRunner.Sandbox.Processes;
+using Microsoft.Extensions.Logging;
+
+namespace CodeRunner.Sandbox.Environments;
+
+/// <summary>What venv and conda environments share: data/envs/&lt;name&gt; prefixes, validation first, streamed logs.</summary>
+public abstract class EnvironmentManagerBase : IEnvironmentManager
+{
+    protected EnvironmentManagerBase(string environmentsRoot, ILogger logger)
+    {
+        EnvironmentsRoot = Path.GetFullPath(environmentsRoot);
+        Directory.CreateDirectory(EnvironmentsRoot);
+        Logger = logger;
+    }
+
+    public string EnvironmentsRoot { get; }
+    protected ILogger Logger { get; }
+    public abstract EnvironmentBackendInfo Backend { get; }
+
+    public string GetPrefix(string name) => Path.Combine(EnvironmentsRoot, PackageSpecValidator.ValidateEnvironmentName(name));
+
+    public virtual string GetInterpreterPath(string name) => Path.Combine(GetPrefix(name), "bin", "python3");
+
+    public bool Exists(string name) => File.Exists(GetInterpreterPath(name));
+
+    public IAsyncEnumerable<EnvironmentLogLine> CreateAsync(EnvironmentCreateSpec spec, PackageSources sources, CancellationToken cancellationToken)
+    {
+        var prefix = GetPrefix(spec.Name);
+        PackageSpecValidator.ValidatePythonVersion(spec.PythonVersion);
+        var packages = PackageSpecValidator.ValidatePackageSpecs(spec.InitialPackages);
+        if (Directory.Exists(prefix)) throw new EnvironmentAlreadyExistsException(spec.Name);
+        return EnvironmentToolRunner.StreamAsync(async (log, ct) =>
+        {
+            try
+            {
+                await CreateCoreAsync(spec, prefix, packages, sources, log, ct);
+                log.TryWrite(new EnvironmentLogLine($"environment '{spec.Name}' is ready", Progress: 1));
+            }
+            catch
+            {
+                // A half-created environment is worse than none: remove it so the name can be reused.
+                DeleteDirectory(prefix);
+                throw;
+            }
+        }, cancellationToken);
+    }
+
+    public IAsyncEnumerable<EnvironmentLogLine> InstallAsync(string name, IReadOnlyList<string> packageSpecs, PackageSources sources, CancellationToken cancellationToken)
+    {
+        var specs = PackageSpecValidator.ValidatePackageSpecs(packageSpecs);
+        var prefix = RequireExisting(name);
+        return EnvironmentToolRunner.StreamAsync((log, ct) => InstallCoreAsync(name, prefix, specs, sources, upgrade: false, log, ct), cancellationToken);
+    }
+
+    public IAsyncEnumerable<EnvironmentLogLine> UpgradeAsync(string name, IReadOnlyList<string> packageNames, PackageSources sources, CancellationToken cancellationToken)
+    {
+        var names = packageNames.Select(PackageSpecValidator.ValidatePackageName).ToList();
+        var prefix = RequireExisting(name);
+        return EnvironmentToolRunner.StreamAsync((log, ct) => InstallCoreAsync(name, prefix, names, sources, upgrade: true, log, ct), cancellationToken);
+    }
+
+    public IAsyncEnumerable<EnvironmentLogLine> UninstallAsync(string name, IReadOnlyList<string> packageNames, CancellationToken cancellationToken)
+    {
+        var names = packageNames.Select(PackageSpecValidator.ValidatePackageName).ToList();
+        var prefix = RequireExisting(name);
+        return EnvironmentToolRunner.StreamAsync((log, ct) => UninstallCoreAsync(name, prefix, names, log, ct), cancellationToken);
+    }
+
+    public abstract Task<IReadOnlyList<InstalledPackage>> ListPackagesAsync(string name, CancellationToken cancellationToken);
+
+    public Task RemoveAsync(string name, CancellationToken cancellationToken)
+    {
+        var prefix = RequireExisting(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.Run(() => DeleteDirectory(prefix), cancellationToken);
+    }
+
+    public Task<long> GetDiskSizeBytesAsync(string name, CancellationToken cancellationToken)
+    {
+        var prefix = RequireExisting(name);
+        return Task.Run(() => new DirectoryInfo(prefix)
+            .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
+            .Sum(file => file.Length), cancellationToken);
+    }
+
+    protected abstract Task CreateCoreAsync(EnvironmentCreateSpec spec, string prefix, IReadOnlyList<string> packages, PackageSources sources, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken);
+    protected abstract Task InstallCoreAsync(string name, string prefix, IReadOnlyList<string> specs, PackageSources sources, bool upgrade, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken);
+    protected abstract Task UninstallCoreAsync(string name, string prefix, IReadOnlyList<string> names, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken);
+
+    protected string RequireExisting(string name)
+    {
+        var prefix = GetPrefix(name);
+        return Exists(name) ? prefix : throw new EnvironmentNotFoundException(name);
+    }
+
+    protected static string ToolVersion(string tool, IReadOnlyList<string> arguments)
+    {
+        try
+        {
+            var result = CommandRunner.ExecuteBufferedAsync(new ProcessCommand(tool, arguments)).GetAwaiter().GetResult();
+            return (result.StandardOutput + result.StandardError).Trim().Split('\n')[0];
+        }
+        catch (CommandStartException)
+        {
+            return "unknown";
+        }
+    }
+
+    private void DeleteDirectory(string prefix)
+    {
+        try
+        {
+            if (Directory.Exists(prefix)) Directory.Delete(prefix, recursive: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Logger.LogWarning(exception, "Could not delete environment directory {Prefix}", prefix);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using CodeRunner.Sandbox.Isolation;
+using CodeRunner.Sandbox.Processes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace CodeRunner.Sandbox.Execution;
+
+/// <summary>
+/// Runs Python source as main.py in a fresh work dir, isolated with bubblewrap and rlimits
+/// (or rlimits only where bubblewrap is unavailable, which it reports loudly).
+/// </summary>
+public sealed partial class SandboxCodeRunner : ICodeRunner
+{
+    public const string ProgramFileName = "main.py";
+
+    private readonly SandboxOptions options;
+    private readonly ILogger<SandboxCodeRunner> logger;
+    private readonly IsolationCapabilities capabilities;
+    private readonly string runsDirectory;
+
+    public SandboxCodeRunner(IOptions<SandboxOptions> options, ILogger<SandboxCodeRunner> logger)
+        : this(options.Value, logger)
+    {
+    }
+
+    public SandboxCodeRunner(SandboxOptions options, ILogger<SandboxCodeRunner>? logger = null)
+    {
+        this.options = options;
+        this.logger = logger ?? NullLogger<SandboxCodeRunner>.Instance;
+        runsDirectory = Path.GetFullPath(options.RunsDirectory);
+        Directory.CreateDirectory(runsDirectory);
+        // Start-up only: a singleton probes the machine once (two short process starts).
+        capabilities = IsolationProbe.DetectAsync(options).GetAwaiter().GetResult();
+        BaseInterpreter = InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython)).GetAwaiter().GetResult();
+        Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated, capabilities.Reason, capabilities.BubblewrapVersion,
+            BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable);
+
+        if (!capabilities.IsIsolated)
+            this.logger.LogWarning("SANDBOX NOT ISOLATED: untrusted code runs with resource limits only, on the host's file system and network. Reason: {Reason}", capabilities.Reason);
+        else
+            this.logger.LogInformation("Sandbox: {Mode} ({Version}), base python {Python} {PythonVersion}", Info.Mode, Info.BubblewrapVersion, Info.BasePythonPath, Info.PythonVersion);
+    }
+
+    public SandboxInfo Info { get; }
+
+    /// <summary>The base interpreter (real file) runs use when the request names no environment.</summary>
+    public ResolvedInterpreter BaseInterpreter { get; }
+
+    public IsolationSettings Isolation => capabilities.Settings;
+
+    public IRunSession Start(RunRequest request, CancellationToken cancellationToken = default)
+    {
+        var runId = request.RunId ?? Guid.NewGuid().ToString("N");
+        if (!RunIdPattern().IsMatch(runId)) throw new ArgumentException($"invalid run id '{runId}'", nameof(request));
+        if (!Path.IsPathFullyQualified(request.InterpreterPath)) throw new ArgumentException("the interpreter path must be absolute", nameof(request));
+
+        var directories = RunDirectories.For(runsDirectory, runId);
+        if (Directory.Exists(directories.Root)) throw new InvalidOperationException($"run '{runId}' already has a directory");
+        Directory.CreateDirectory(directories.Work);
+        File.WriteAllText(Path.Combine(directories.Work, ProgramFileName), request.Code, new UTF8Encoding(false));
+        if (capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows())
+        {
+            NativeMethods.chown(directories.Work, options.SandboxUid, options.SandboxGid);
+            File.SetUnixFileMode(directories.Work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var command = BuildCommand(request, directories.Work);
+        RunningProcess process;
+        try
+        {
+            process = RunningProcess.Start(command);
+        }
+        catch
+        {
+            directories.DeleteWork(keepRoot: false, logger);
+            throw;
+        }
+        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode: capabilities.IsIsolated, logger, cancellationToken);
+    }
+
+    /// <summary>The full command of a run (exposed for tests and diagnostics).</summary>
+    public ProcessCommand BuildCommand(RunRequest request, string hostWorkDirectory)
+    {
+        var interpreterDirectory = Path.GetDirectoryName(request.InterpreterPath)!;
+        var prefix = request.EnvironmentPrefix ?? Path.GetDirectoryName(interpreterDirectory)!;
+        var isolated = capabilities.IsIsolated;
+        var home = isolated ? BubblewrapIsolation.SandboxWorkDirectory : hostWorkDirectory;
+        var launch = new SandboxLaunch(hostWorkDirectory, request.InterpreterPath, [Path.GetFullPath(prefix)], request.Limits, ["-u", ProgramFileName]);
+        var argv = BubblewrapIsolation.BuildArguments(launch, capabilities.Settings);
+        return new ProcessCommand(argv[0], argv.Skip(1))
+            .WithWorkingDirectory(hostWorkDirectory)
+            .WithEnvironment(SandboxEnvironmentVariables.For(home, interpreterDirectory))
+            .WithStdin(request.Stdin);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex RunIdPattern();
+}

@@ -1,0 +1,226 @@
+using System.Text;
+using System.Threading.Channels;
+using CodeRunner.Sandbox.Processes;
+using Microsoft.Extensions.Logging;
+
+namespace CodeRunner.Sandbox.Execution;
+
+/// <summary>
+/// One run in progress: forwards the process's output as <see cref="RunEvent"/>s, enforces the
+/// wall timeout, the memory watchdog and the output cap, then classifies the outcome, keeps
+/// artifacts and deletes the work dir.
+/// </summary>
+internal sealed class SandboxRunSession : IRunSession
+{
+    private const int StderrTailChars = 4096;
+
+    private readonly Channel<RunEvent> events = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly RunningProcess process;
+    private readonly RunLimits limits;
+    private readonly RunDirectories directories;
+    private readonly SandboxOptions options;
+    private readonly bool signalAsExitCode;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource stopped = new();
+    private readonly CancellationTokenRegistration callerRegistration;
+    private readonly StringBuilder stderrTail = new();
+    private readonly Dictionary<int, TimeSpan> cpuByPid = [];
+    private long polledPeakResidentBytes;
+    private int stopReason = -1;
+
+    public SandboxRunSession(RunningProcess process, RunLimits limits, RunDirectories directories, SandboxOptions options, bool signalAsExitCode, ILogger logger, CancellationToken cancellationToken)
+    {
+        this.process = process;
+        this.limits = limits;
+        this.directories = directories;
+        this.options = options;
+        this.signalAsExitCode = signalAsExitCode;
+        this.logger = logger;
+        callerRegistration = cancellationToken.Register(Cancel);
+        _ = WatchWallClockAsync();
+        _ = WatchTreeAsync();
+        Completion = PumpAsync();
+    }
+
+    public ChannelReader<RunEvent> Events => events.Reader;
+
+    public Task<RunResult> Completion { get; }
+
+    public ValueTask WriteStdinAsync(string text, CancellationToken cancellationToken = default) => process.WriteStdinAsync(text, cancellationToken);
+
+    public void CloseStdin() => process.CloseStdin();
+
+    public void Cancel() => Stop(RunStatus.Cancelled);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Completion.IsCompleted) Cancel();
+        try
+        {
+            await Completion;
+        }
+        finally
+        {
+            await callerRegistration.DisposeAsync();
+            await process.DisposeAsync();
+            stopped.Dispose();
+        }
+    }
+
+    private void Stop(RunStatus reason)
+    {
+        // The first reason wins: a run killed at the timeout stays a timeout even if cancelled afterwards.
+        if (Interlocked.CompareExchange(ref stopReason, (int)reason, -1) == -1) process.Kill();
+    }
+
+    private async Task WatchWallClockAsync()
+    {
+        try
+        {
+            await Task.Delay(limits.WallTimeout, stopped.Token);
+            Stop(RunStatus.Timeout);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Polls the tree: enforces the memory limit on private resident memory and records CPU and
+    /// peak RSS, because bwrap's pid-namespace init does not pass its children's rusage up to us.
+    /// </summary>
+    private async Task WatchTreeAsync()
+    {
+        var limitBytes = limits.MemoryMb * 1024L * 1024L;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.MemoryPollMilliseconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopped.Token))
+            {
+                var samples = ProcessTree.Sample(process.Pid);
+                lock (cpuByPid)
+                {
+                    foreach (var sample in samples) cpuByPid[sample.Pid] = sample.Cpu;
+                    polledPeakResidentBytes = Math.Max(polledPeakResidentBytes, samples.Sum(s => s.ResidentBytes));
+                }
+                if (samples.Sum(s => s.PrivateResidentBytes) > limitBytes)
+                {
+                    Stop(RunStatus.MemoryLimit);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<RunResult> PumpAsync()
+    {
+        long outputBytes = 0;
+        var truncated = false;
+        CommandExitStatus? exit = null;
+        await foreach (var commandEvent in process.Events.ReadAllAsync())
+        {
+            switch (commandEvent)
+            {
+                case CommandStarted started:
+                    events.Writer.TryWrite(new RunStarted(started.Pid));
+                    break;
+                case CommandOutput output when !truncated:
+                    if (output.Stream == OutputStream.Stderr) RememberStderr(output.Text);
+                    var size = Encoding.UTF8.GetByteCount(output.Text);
+                    if (outputBytes + size <= limits.MaxOutputBytes)
+                    {
+                        outputBytes += size;
+                        events.Writer.TryWrite(new RunOutput(output.Stream, output.Text));
+                        break;
+                    }
+                    truncated = true;
+                    var head = PrefixWithinBytes(output.Text, limits.MaxOutputBytes - outputBytes);
+                    if (head.Length > 0) events.Writer.TryWrite(new RunOutput(output.Stream, head));
+                    events.Writer.TryWrite(new RunOutput(OutputStream.Stderr, $"\n[output limit of {limits.MaxOutputBytes} bytes reached: output truncated, program stopped]\n"));
+                    Stop(RunStatus.OutputLimit);
+                    break;
+                case CommandExited exited:
+                    exit = exited.Status;
+                    break;
+            }
+        }
+        await stopped.CancelAsync();
+
+        var reason = stopReason == -1 ? (RunStatus?)null : (RunStatus)stopReason;
+        exit = WithPolledUsage(exit!);
+        var (status, signal) = RunOutcome.Classify(reason, exit, stderrTail.ToString(), limits, signalAsExitCode);
+        var artifacts = KeepArtifacts();
+        var result = new RunResult
+        {
+            Status = status,
+            ExitCode = signal is null ? exit!.ExitCode : null,
+            Signal = signal,
+            WallMs = (long)exit!.WallTime.TotalMilliseconds,
+            CpuMs = (long)exit.Usage.TotalCpu.TotalMilliseconds,
+            PeakMemoryMb = Math.Round(exit.Usage.PeakRssBytes / (1024.0 * 1024.0), 1),
+            OutputTruncated = truncated,
+            ArtifactDirectory = artifacts.Count > 0 ? directories.Artifacts : null,
+            Artifacts = artifacts,
+        };
+        events.Writer.TryWrite(new RunExited(result));
+        events.Writer.TryComplete();
+        return result;
+    }
+
+    private CommandExitStatus WithPolledUsage(CommandExitStatus exit)
+    {
+        lock (cpuByPid)
+        {
+            var polledCpu = cpuByPid.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu);
+            if (polledCpu <= exit.Usage.TotalCpu && polledPeakResidentBytes <= exit.Usage.PeakRssBytes) return exit;
+            var usage = new ResourceUsage(
+                polledCpu > exit.Usage.TotalCpu ? polledCpu : exit.Usage.UserCpu,
+                polledCpu > exit.Usage.TotalCpu ? TimeSpan.Zero : exit.Usage.SystemCpu,
+                Math.Max(polledPeakResidentBytes, exit.Usage.PeakRssBytes));
+            return exit with { Usage = usage };
+        }
+    }
+
+    private IReadOnlyList<RunArtifact> KeepArtifacts()
+    {
+        IReadOnlyList<RunArtifact> artifacts = [];
+        try
+        {
+            artifacts = ArtifactCollector.Collect(directories.Work, directories.Artifacts, options.ArtifactMaxFiles, options.ArtifactMaxBytes,
+                new HashSet<string>(StringComparer.Ordinal) { SandboxCodeRunner.ProgramFileName });
+        }
+        catch (IOException exception)
+        {
+            logger.LogWarning(exception, "Could not keep the artifacts of run {RunDirectory}", directories.Root);
+        }
+        finally
+        {
+            directories.DeleteWork(keepRoot: artifacts.Count > 0, logger);
+        }
+        return artifacts;
+    }
+
+    private void RememberStderr(string text)
+    {
+        stderrTail.Append(text);
+        if (stderrTail.Length > StderrTailChars) stderrTail.Remove(0, stderrTail.Length - StderrTailChars);
+    }
+
+    private static string PrefixWithinBytes(string text, long maxBytes)
+    {
+        var length = 0;
+        long bytes = 0;
+        while (length < text.Length)
+        {
+            var step = char.IsHighSurrogate(text[length]) && length + 1 < text.Length ? 2 : 1;
+            var stepBytes = Encoding.UTF8.GetByteCount(text.AsSpan(length, step));
+            if (bytes + stepBytes > maxBytes) break;
+            bytes += stepBytes;
+            length += step;
+        }
+        return text[..length];
+    }
+}

@@ -1,0 +1,75 @@
+using CodeRunner.Sandbox.Processes;
+
+namespace CodeRunner.Sandbox.Isolation;
+
+/// <summary>What the machine offers for isolation, found by trying it once at start-up.</summary>
+public sealed record IsolationCapabilities(IsolationSettings Settings, string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, bool CgroupsAvailable);
+
+public static class IsolationProbe
+{
+    public static async Task<IsolationCapabilities> DetectAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        var isRoot = NativeMethods.geteuid() == 0;
+        var setpriv = FindOnPath("setpriv");
+        var prlimit = FindOnPath("prlimit");
+        var bwrap = options.BubblewrapPath ?? FindOnPath("bwrap");
+        string? reason = null;
+        string? version = null;
+        var useBubblewrap = false;
+
+        if (!options.UseBubblewrap) reason = "bubblewrap disabled by configuration (Sandbox:UseBubblewrap=false)";
+        else if (bwrap is null) reason = "bwrap not found: install the Debian package 'bubblewrap'";
+        else
+        {
+            try
+            {
+                version = (await CommandRunner.ExecuteBufferedAsync(new ProcessCommand(bwrap, ["--version"]), cancellationToken)).StandardOutput.Trim();
+                string[] bwrapProbe = ["--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+                    "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--", "/usr/bin/true"];
+                // Probe exactly as runs will start: as nobody when we are root.
+                var probeCommand = isRoot && setpriv is not null
+                    ? new ProcessCommand(setpriv, [$"--reuid={options.SandboxUid}", $"--regid={options.SandboxGid}", "--clear-groups", "--", bwrap, .. bwrapProbe])
+                    : new ProcessCommand(bwrap, bwrapProbe);
+                var probe = await CommandRunner.ExecuteBufferedAsync(probeCommand, cancellationToken);
+                useBubblewrap = probe.Status.Succeeded;
+                if (!useBubblewrap) reason = $"bwrap cannot create namespaces here: {probe.StandardError.Trim()}";
+            }
+            catch (CommandStartException exception)
+            {
+                reason = exception.Message;
+            }
+        }
+
+        if (prlimit is null) reason = (reason is null ? "" : reason + "; ") + "prlimit (util-linux) not found: runs have no rlimits";
+        var settings = new IsolationSettings(useBubblewrap, useBubblewrap ? bwrap : null, prlimit, setpriv,
+            DropToUnprivilegedUser: isRoot && setpriv is not null, options.SandboxUid, options.SandboxGid, options.AddressSpaceAllowanceMb);
+        return new IsolationCapabilities(settings, useBubblewrap ? "bubblewrap" : "limits-only", useBubblewrap, reason, version, CgroupV2Delegated());
+    }
+
+    public static string? FindOnPath(string program)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/bin", "/bin", "/usr/sbin"]))
+        {
+            var candidate = Path.Combine(directory, program);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>True when a cgroup v2 hierarchy with memory and pids controllers is writable by us (reported to admins).</summary>
+    private static bool CgroupV2Delegated()
+    {
+        const string controllers = "/sys/fs/cgroup/cgroup.controllers";
+        try
+        {
+            if (!File.Exists(controllers)) return false;
+            var available = File.ReadAllText(controllers).Split(' ', StringSplitOptions.TrimEntries);
+            return available.Contains("memory") && available.Contains("pids") && NativeMethods.access("/sys/fs/cgroup", 2) == 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace CodeRunner.Sandbox.Processes;
+
+/// <summary>Reads the process tree from /proc: descendants of a pid, their memory, and killing them all.</summary>
+public static class ProcessTree
+{
+    /// <summary>Every live descendant of <paramref name="rootPid"/> (not the root itself).</summary>
+    public static IReadOnlyList<int> Descendants(int rootPid)
+    {
+        var childrenByParent = new Dictionary<int, List<int>>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            var parent = ReadParentPid(pid);
+            if (parent is null) continue;
+            if (!childrenByParent.TryGetValue(parent.Value, out var list)) childrenByParent[parent.Value] = list = [];
+            list.Add(pid);
+        }
+
+        var result = new List<int>();
+        var queue = new Queue<int>([rootPid]);
+        while (queue.Count > 0)
+        {
+            if (!childrenByParent.TryGetValue(queue.Dequeue(), out var children)) continue;
+            foreach (var child in children)
+            {
+                result.Add(child);
+                queue.Enqueue(child);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>CPU time, resident and private resident memory of every live process in the tree rooted at <paramref name="rootPid"/>.</summary>
+    public static IReadOnlyList<ProcessSample> Sample(int rootPid)
+    {
+        var samples = new List<ProcessSample>();
+        foreach (var pid in Descendants(rootPid).Prepend(rootPid))
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // Fields 14 and 15 of stat (utime, stime) in clock ticks of 1/100 s.
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                long resident = 0, privateResident = 0;
+                foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                {
+                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) resident = ParseKb(line) * 1024;
+                    else if (line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssShmem:", StringComparison.Ordinal))
+                        privateResident += ParseKb(line) * 1024;
+                }
+                samples.Add(new ProcessSample(pid, TimeSpan.FromMilliseconds(ticks * 10), resident, privateResident));
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // The process exited while we looked.
+            }
+        }
+        return samples;
+    }
+
+    /// <summary>Processes still alive whose command line mentions <paramref name="marker"/> (for leak checks).</summary>
+    public static IReadOnlyList<int> FindByCommandLine(string marker)
+    {
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+                var state = File.ReadAllText($"/proc/{pid}/stat");
+                var isZombie = state[(state.LastIndexOf(')') + 2)..].StartsWith('Z');
+                if (!isZombie && commandLine.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
+    /// <summary>SIGKILLs the process group/session led by <paramref name="rootPid"/> and every descendant, then the root.</summary>
+    public static void KillTree(int rootPid)
+    {
+        // Stop first so nothing forks while we collect the tree, then kill.
+        NativeMethods.kill(-rootPid, NativeMethods.SIGSTOP);
+        var descendants = Descendants(rootPid);
+        foreach (var pid in descendants) NativeMethods.kill(pid, NativeMethods.SIGSTOP);
+        NativeMethods.kill(-rootPid, NativeMethods.SIGKILL);
+        foreach (var pid in Descendants(rootPid).Concat(descendants).Distinct()) NativeMethods.kill(pid, NativeMethods.SIGKILL);
+        NativeMethods.kill(rootPid, NativeMethods.SIGKILL);
+    }
+
+    private static int? ReadParentPid(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name may contain spaces and parentheses: fields start after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 3);
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        catch (FormatException) { return null; }
+    }
+
+    private static long ParseKb(string line)
+    {
+        var digits = new string(line.Where(char.IsAsciiDigit).ToArray());
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) ? kb : 0;
+    }
+}
+
+public sealed record ProcessSample(int Pid, TimeSpan Cpu, long ResidentBytes, long PrivateResidentBytes);

@@ -1,0 +1,29 @@
+namespace CodeRunner.Sandbox;
+
+/// <summary>Configuration section "Sandbox".</summary>
+public sealed class SandboxOptions
+{
+    public const string SectionName = "Sandbox";
+
+    /// <summary>Base interpreter; default /usr/bin/python3 when it exists, else python3 on PATH. Always resolved to the real file.</summary>
+    public string? BasePython { get; set; }
+    /// <summary>Isolate runs with bubblewrap when it is installed and works; false runs with limits only.</summary>
+    public bool UseBubblewrap { get; set; } = true;
+    public string? BubblewrapPath { get; set; }
+    /// <summary>Per-run work dirs and kept artifacts; relative paths are resolved against the current directory.</summary>
+    public string RunsDirectory { get; set; } = Path.Combine("data", "runs");
+    public string EnvironmentsDirectory { get; set; } = Path.Combine("data", "envs");
+    public int ArtifactMaxFiles { get; set; } = 20;
+    public long ArtifactMaxBytes { get; set; } = 20 * 1024 * 1024;
+    /// <summary>micromamba, mamba or conda (name on PATH or absolute path); when unset the first one found on PATH is used, else venv.</summary>
+    public string? CondaTool { get; set; }
+    /// <summary>Force the venv backend even when a conda tool is installed.</summary>
+    public bool PreferVenv { get; set; }
+    /// <summary>When the host runs as root, runs drop to this uid/gid (nobody) so RLIMIT_NPROC holds.</summary>
+    public int SandboxUid { get; set; } = 65534;
+    public int SandboxGid { get; set; } = 65534;
+    /// <summary>Address space granted above the memory limit (see <see cref="Isolation.ResourceLimits"/>).</summary>
+    public int AddressSpaceAllowanceMb { get; set; } = 256;
+    /// <summary>How often the resident memory of a run's process tree is checked.</summary>
+    public int MemoryPollMilliseconds { get; set; } = 100;
+}
