@@ -80,10 +80,17 @@ public abstract class EnvironmentManagerBase : IEnvironmentManager
     public Task<long> GetDiskSizeBytesAsync(string name, CancellationToken cancellationToken)
     {
         var prefix = RequireExisting(name);
-        return Task.Run(() => new DirectoryInfo(prefix)
-            .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
-            .Sum(file => file.Length), cancellationToken);
+        return Task.Run(() => SizeOf(new DirectoryInfo(prefix)), cancellationToken);
     }
+
+    // Counts hidden files too and never follows symlinks (a venv links to the base interpreter).
+    private static long SizeOf(DirectoryInfo directory) => directory.EnumerateFileSystemInfos().Sum(entry => entry switch
+    {
+        _ when entry.LinkTarget is not null => 0,
+        FileInfo file => file.Length,
+        DirectoryInfo subdirectory => SizeOf(subdirectory),
+        _ => 0,
+    });
 
     protected abstract Task CreateCoreAsync(EnvironmentCreateSpec spec, string prefix, IReadOnlyList<string> packages, PackageSources sources, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken);
     protected abstract Task InstallCoreAsync(string name, string prefix, IReadOnlyList<string> specs, PackageSources sources, bool upgrade, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken);

@@ -41,12 +41,8 @@ public static class ArtifactCollector
 
     private static IEnumerable<(FileInfo File, string Relative)> RegularFiles(string directory, string relative, int depth)
     {
-        var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos("*", new EnumerationOptions
-        {
-            RecurseSubdirectories = false,
-            AttributesToSkip = 0,
-            IgnoreInaccessible = true,
-        }).OrderBy(e => e.Name, StringComparer.Ordinal);
+        // The overload without options lists every entry, hidden ones included; we filter ourselves.
+        var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal);
         foreach (var entry in entries)
         {
             // LinkTarget is non-null for every symlink (lstat based): never follow one.

@@ -57,8 +57,6 @@ public static class BubblewrapIsolation
             else if (Directory.Exists(directory)) arguments.AddRange(["--ro-bind", directory, directory]);
         }
         foreach (var path in EtcFiles) arguments.AddRange(["--ro-bind-try", path, path]);
-        foreach (var prefix in launch.ReadOnlyPrefixes.Where(p => !IsUnderSystemDirectory(p)).Distinct())
-            arguments.AddRange(["--ro-bind", prefix, prefix]);
         arguments.AddRange(
         [
             "--proc", "/proc",
@@ -68,6 +66,9 @@ public static class BubblewrapIsolation
             "--bind", launch.HostWorkDirectory, SandboxWorkDirectory,
             "--chdir", SandboxWorkDirectory,
         ]);
+        // After the tmpfs mounts, so a prefix under /tmp is not hidden by the fresh /tmp.
+        foreach (var prefix in launch.ReadOnlyPrefixes.Where(p => !IsUnderSystemDirectory(p)).Distinct())
+            arguments.AddRange(["--ro-bind", prefix, prefix]);
         return arguments;
     }
 
