@@ -7,6 +7,7 @@ using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Core.Tiers;
+using CodeRunner.Sandbox;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -23,6 +24,12 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(dataDirectory);
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<RequestContext>();
+        // Runs and environments live in the data directory unless configured elsewhere.
+        services.PostConfigure<SandboxOptions>(options =>
+        {
+            if (string.IsNullOrWhiteSpace(configuration["Sandbox:RunsDirectory"])) options.RunsDirectory = dataDirectory.Sub("runs");
+            if (string.IsNullOrWhiteSpace(configuration["Sandbox:EnvironmentsDirectory"])) options.EnvironmentsDirectory = dataDirectory.Sub("envs");
+        });
 
         services.AddDbContext<CodeRunnerDbContext>(options =>
             options.UseSqlite(configuration.GetConnectionString("Default") ?? $"Data Source={dataDirectory.DatabasePath};Cache=Shared;Pooling=True;Default Timeout=30"));

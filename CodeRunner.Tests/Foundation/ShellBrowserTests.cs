@@ -1,0 +1,81 @@
+using CodeRunner.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace CodeRunner.Tests.Foundation;
+
+public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
+{
+    [Fact]
+    public async Task New_user_registers_sees_chinese_navigation_switches_to_english_and_signs_out()
+    {
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(New_user_registers_sees_chinese_navigation_switches_to_english_and_signs_out), async () =>
+        {
+            var name = "reg" + Guid.NewGuid().ToString("N")[..8];
+            await page.GotoAsync("/account/register");
+            await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("注册");
+            await page.Locator("#reg-username").FillAsync(name);
+            await page.Locator("#reg-email").FillAsync($"{name}@example.test");
+            await page.Locator("#reg-password").FillAsync("Secret-pass-9");
+            await page.Locator("#reg-confirm").FillAsync("Secret-pass-9");
+            await page.Locator("button[type=submit]").ClickAsync();
+
+            // Registration signs the user in and lands on the run page inside the Chinese shell.
+            await BrowserAppFixture.WaitForInteractiveAsync(page);
+            var nav = page.Locator("nav.app-sidebar");
+            await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "运行", Exact = true })).ToBeVisibleAsync();
+            await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "代码库" })).ToBeVisibleAsync();
+            await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "API 密钥" })).ToBeVisibleAsync();
+            await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "审计日志" })).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator(".user-name")).ToContainTextAsync(name);
+            await BrowserAppFixture.ScreenshotAsync(page, "shell-zh");
+
+            await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+            await BrowserAppFixture.WaitForInteractiveAsync(page);
+            await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Library" })).ToBeVisibleAsync();
+            await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Run", Exact = true })).ToBeVisibleAsync();
+            await BrowserAppFixture.ScreenshotAsync(page, "shell-en");
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+            await page.WaitForURLAsync("**/account/login");
+            await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Sign in");
+            await page.GotoAsync("/library");
+            await page.WaitForURLAsync("**/account/login**");
+        });
+    }
+
+    [Fact]
+    public async Task Language_choice_is_remembered_on_the_profile_for_the_next_sign_in()
+    {
+        var user = await fixture.App.CreateUserAsync();
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(Language_choice_is_remembered_on_the_profile_for_the_next_sign_in), async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!);
+            await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+            await BrowserAppFixture.WaitForInteractiveAsync(page);
+        });
+
+        // A fresh browser (no culture cookie) gets English back from the profile at sign-in.
+        var second = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(second, "remembered-language", async () =>
+        {
+            await fixture.SignInAsync(second, user.UserName!);
+            await Assertions.Expect(second.Locator("nav.app-sidebar").GetByRole(AriaRole.Link, new() { Name = "Library" })).ToBeVisibleAsync();
+        });
+    }
+
+    [Fact]
+    public async Task Admin_sees_the_audit_log_with_sign_in_records()
+    {
+        var admin = await fixture.App.CreateUserAsync(isAdmin: true, level: 4);
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(Admin_sees_the_audit_log_with_sign_in_records), async () =>
+        {
+            await fixture.SignInAsync(page, admin.UserName!, returnUrl: "/admin/audit");
+            await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("审计日志");
+            await Assertions.Expect(page.Locator("table").GetByText("account.signin").First).ToBeVisibleAsync();
+            await BrowserAppFixture.ScreenshotAsync(page, "audit-log");
+        });
+    }
+}
