@@ -104,4 +104,57 @@ public sealed class EnvironmentsBrowserTests(EnvironmentsBrowserFixture fixture)
             Assert.Contains(fixture.Wheelhouse, saved);
         });
     }
+
+    [Fact]
+    public async Task Cancelling_a_creation_in_the_browser_leaves_no_environment_behind()
+    {
+        var user = await fixture.App.CreateUserAsync();
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(Cancelling_a_creation_in_the_browser_leaves_no_environment_behind), async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/environments");
+            await page.Locator("[data-env=base]").WaitForAsync();
+            await page.Locator("[data-testid=env-new]").ClickAsync();
+            await page.Locator("#env-name").FillAsync("cancel-me");
+            await page.Locator("[data-testid=env-create-submit]").ClickAsync();
+            await page.Locator("[data-testid=operation-log] .log-command").First.WaitForAsync(LongWait);
+            await page.Locator("[data-testid=operation-cancel]").ClickAsync();
+
+            await page.Locator("[data-testid=operation-log][data-state=failed]").WaitForAsync(LongWait);
+            Assert.Contains("已取消", await page.Locator("[data-testid=operation-outcome]").InnerTextAsync());
+            await page.Locator("[data-testid=env-create-close]").ClickAsync();
+            Assert.Equal(0, await page.Locator("[data-env=cancel-me]").CountAsync());
+            Assert.False(Directory.Exists(Path.Combine(fixture.App.DataDirectory, "envs", "cancel-me")));
+            Assert.True(await page.Locator("[data-testid=env-new]").IsEnabledAsync());
+        });
+    }
+
+    [Fact]
+    public async Task Another_users_public_environment_is_listed_and_shown_read_only()
+    {
+        var owner = await fixture.App.CreateUserAsync();
+        var viewer = await fixture.App.CreateUserAsync();
+        await fixture.App.WithScopeAsync(async services =>
+        {
+            var environments = services.GetRequiredService<EnvironmentService>();
+            var request = new EnvironmentCreateRequest { Name = "shared-public", DisplayName = "公共环境", PythonVersion = environments.PythonVersions[0], IsPublic = true };
+            await foreach (var _ in environments.CreateAsync(CodeRunnerAppFactory.RefOf(owner), request)) { }
+        });
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(Another_users_public_environment_is_listed_and_shown_read_only), async () =>
+        {
+            await fixture.SignInAsync(page, viewer.UserName!, returnUrl: "/environments");
+            var card = page.Locator("[data-env=shared-public]");
+            await card.WaitForAsync();
+            Assert.Equal(0, await card.Locator("[data-testid=env-delete]").CountAsync());
+            Assert.Contains(owner.UserName!, await card.InnerTextAsync());
+
+            await card.Locator("[data-testid=env-open-packages]").ClickAsync();
+            await page.Locator("[data-testid=packages-readonly]").WaitForAsync();
+            await page.Locator("[data-testid=package-row][data-package=pip]").WaitForAsync();
+            Assert.Equal(0, await page.Locator("[data-testid=package-install-form]").CountAsync());
+            Assert.Equal(0, await page.Locator("[data-testid=package-uninstall]").CountAsync());
+            await BrowserAppFixture.ScreenshotAsync(page, "environments-public-readonly");
+        });
+    }
 }
