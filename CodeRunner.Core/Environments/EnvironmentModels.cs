@@ -46,3 +46,6 @@ public sealed record ResolvedEnvironment(string Name, string InterpreterPath, st
 
 /// <summary>The admin view's header: backend in use and disk used by all environments.</summary>
 public sealed record EnvironmentBackendOverview(string Kind, string ToolPath, string Version, string EnvironmentsRoot, long TotalDiskBytes, int EnvironmentCount);
+
+/// <summary>An environment a run may use, for the run page's picker (no package counting, so it is cheap).</summary>
+public sealed record EnvironmentChoice(string Name, string DisplayName, string PythonVersion, string OwnerUserName, bool IsMine, bool IsBase);

@@ -55,6 +55,18 @@ public sealed class EnvironmentService(
         return list;
     }
 
+    /// <summary>Environments the user may run code in (base first, then theirs, then public ones), ready ones only; cheap enough for every page load.</summary>
+    public async Task<IReadOnlyList<EnvironmentChoice>> ListChoicesAsync(UserRef actor, CancellationToken cancellationToken = default)
+    {
+        var rows = await VisibleRows(actor).Where(r => r.Environment.IsActive).ToListAsync(cancellationToken);
+        return
+        [
+            new EnvironmentChoice(BaseName, BaseName, baseEnvironment.PythonVersion, "", false, true),
+            .. rows.OrderByDescending(r => r.Environment.OwnerId == actor.Id).ThenBy(r => r.Environment.Name, StringComparer.OrdinalIgnoreCase)
+                .Select(r => new EnvironmentChoice(r.Environment.Name, r.Environment.DisplayName, r.Environment.PythonVersion, r.OwnerUserName, r.Environment.OwnerId == actor.Id, false)),
+        ];
+    }
+
     /// <summary>Every environment of every user (admin view).</summary>
     public async Task<IReadOnlyList<EnvironmentSummary>> ListAllAsync(UserRef actor, CancellationToken cancellationToken = default)
     {

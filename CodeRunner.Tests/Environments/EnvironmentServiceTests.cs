@@ -225,6 +225,8 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
         Assert.Null(await WithEnvironments(s => s.ResolveForRunAsync(Owner, "never-created")));
         var summary = await WithEnvironments(s => s.GetAsync(Owner, Shared));
         Assert.NotNull(summary.LastUsedAt);
+        var choices = await WithEnvironments(s => s.ListChoicesAsync(Owner));
+        Assert.Equal(["base", Shared], choices.Select(c => c.Name));
     }
 
     [Fact]
