@@ -58,7 +58,7 @@ public sealed class EnvironmentService(
     /// <summary>Environments the user may run code in (base first, then theirs, then public ones), ready ones only; cheap enough for every page load.</summary>
     public async Task<IReadOnlyList<EnvironmentChoice>> ListChoicesAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
-        var rows = await VisibleRows(actor).Where(r => r.Environment.IsActive).ToListAsync(cancellationToken);
+        var rows = await VisibleRows(actor, activeOnly: true).ToListAsync(cancellationToken);
         return
         [
             new EnvironmentChoice(BaseName, BaseName, baseEnvironment.PythonVersion, "", false, true),
@@ -398,9 +398,10 @@ public sealed class EnvironmentService(
         from u in owners.DefaultIfEmpty()
         select new Row(e, u == null ? "" : u.UserName!);
 
-    private IQueryable<Row> VisibleRows(UserRef actor)
+    private IQueryable<Row> VisibleRows(UserRef actor, bool activeOnly = false)
     {
         var environments = db.PythonEnvironments.AsNoTracking();
+        if (activeOnly) environments = environments.Where(e => e.IsActive);
         if (!actor.IsAdmin) environments = environments.Where(e => e.OwnerId == actor.Id || (e.IsPublic && e.IsActive));
         return WithOwners(environments);
     }
