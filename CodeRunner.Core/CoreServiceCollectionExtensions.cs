@@ -1,4 +1,5 @@
 using CodeRunner.Core.Accounts;
+using CodeRunner.Core.Admin;
 using CodeRunner.Core.ApiKeys;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
@@ -59,6 +60,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<AccountService>();
         services.AddScoped<AuditQueries>();
         services.AddScoped<QuotaService>();
+        services.AddScoped<UserAdministrationService>();
 
         services.AddExecutionFeature(configuration);
         services.AddLibraryFeature(configuration);

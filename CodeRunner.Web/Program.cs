@@ -4,6 +4,7 @@ using CodeRunner.Core.Data;
 using CodeRunner.Sandbox;
 using CodeRunner.Web.Api;
 using CodeRunner.Web.Components;
+using CodeRunner.Web.Execution;
 using CodeRunner.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -22,13 +23,16 @@ builder.Configuration["Sandbox:EnvironmentsDirectory"] ??= Path.Combine(dataDire
 builder.AddCodeRunnerLogging();                                   // Serilog: console + data/logs
 builder.Services.AddCodeRunnerCore(builder.Configuration);        // EF Core, Identity, domain services
 builder.Services.AddCodeRunnerSandbox(builder.Configuration);     // runner, isolation, environments
+builder.Services.AddHostedService<SandboxWarmup>();               // probe the sandbox at start (its mode is logged then)
 builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
+builder.Services.AddCodeRunnerApi(builder.Configuration);         // API keys auth, rate limit, OpenAPI
 
 var app = builder.Build();
 await app.Services.InitializeDatabaseAsync();                     // migrate, recover, first admin
 
 app.UseCodeRunnerPipeline();
 app.MapCodeRunnerApi();                                           // /health, /api/v1/*
+app.MapRunArtifacts();                                            // /runs/{id}/artifacts/* for the run page
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -8,6 +8,7 @@ public static class ApiKeysFeature
     /// <summary>Services of the ApiKeys feature; called from AddCodeRunnerCore.</summary>
     public static IServiceCollection AddApiKeysFeature(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddScoped<ApiKeyService>();
         return services;
     }
 }

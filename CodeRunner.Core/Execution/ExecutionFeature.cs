@@ -8,6 +8,14 @@ public static class ExecutionFeature
     /// <summary>Services of the Execution feature; called from AddCodeRunnerCore.</summary>
     public static IServiceCollection AddExecutionFeature(this IServiceCollection services, IConfiguration configuration)
     {
+        services.Configure<ExecutionOptions>(configuration.GetSection(ExecutionOptions.Section));
+        services.AddSingleton<ActiveRuns>();
+        services.AddScoped<IExecutionService, ExecutionService>();
+        services.AddScoped<ExecutionQueries>();
+        services.AddScoped<UsageQueries>();
+        services.AddScoped<RunnableEnvironments>();
+        services.AddSingleton<ArtifactCleanupService>();
+        services.AddHostedService(provider => provider.GetRequiredService<ArtifactCleanupService>());
         return services;
     }
 }

@@ -25,6 +25,11 @@ public sealed record RunRequest
     /// <summary>Text written to stdin before the program starts reading; stdin stays open for interactive writes.</summary>
     public string? Stdin { get; init; }
     public RunLimits Limits { get; init; } = new();
+    /// <summary>Helper files written into the work dir before the start (relative path → text); put them under a hidden
+    /// directory (e.g. ".coderunner/x.py") so they are never offered as artifacts.</summary>
+    public IReadOnlyDictionary<string, string>? SupportFiles { get; init; }
+    /// <summary>Variables added to the run's allowlisted environment (e.g. MPLBACKEND, PYTHONPATH relative to the work dir).</summary>
+    public IReadOnlyDictionary<string, string>? EnvironmentVariables { get; init; }
     /// <summary>Id used for the per-run work dir name (e.g. the execution row id); a fresh guid when null.</summary>
     public string? RunId { get; init; }
 }

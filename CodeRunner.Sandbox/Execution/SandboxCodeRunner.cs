@@ -32,9 +32,10 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         this.logger = logger ?? NullLogger<SandboxCodeRunner>.Instance;
         runsDirectory = Path.GetFullPath(options.RunsDirectory);
         Directory.CreateDirectory(runsDirectory);
-        // Start-up only: a singleton probes the machine once (two short process starts).
-        capabilities = IsolationProbe.DetectAsync(options).GetAwaiter().GetResult();
-        BaseInterpreter = InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython)).GetAwaiter().GetResult();
+        // Start-up only: a singleton probes the machine once (two short process starts). Task.Run keeps the
+        // blocking wait off any synchronization context (a Blazor renderer would deadlock on it).
+        capabilities = Task.Run(() => IsolationProbe.DetectAsync(options)).GetAwaiter().GetResult();
+        BaseInterpreter = Task.Run(() => InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython))).GetAwaiter().GetResult();
         Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated, capabilities.Reason, capabilities.BubblewrapVersion,
             BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable);
 
@@ -61,6 +62,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         if (Directory.Exists(directories.Root)) throw new InvalidOperationException($"run '{runId}' already has a directory");
         Directory.CreateDirectory(directories.Work);
         File.WriteAllText(Path.Combine(directories.Work, ProgramFileName), request.Code, new UTF8Encoding(false));
+        WriteSupportFiles(directories.Work, request.SupportFiles);
         if (capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows())
         {
             NativeMethods.chown(directories.Work, options.SandboxUid, options.SandboxGid);
@@ -92,8 +94,27 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         var argv = BubblewrapIsolation.BuildArguments(launch, capabilities.Settings);
         return new ProcessCommand(argv[0], argv.Skip(1))
             .WithWorkingDirectory(hostWorkDirectory)
-            .WithEnvironment(SandboxEnvironmentVariables.For(home, interpreterDirectory))
+            .WithEnvironment(EnvironmentOf(request, home, interpreterDirectory))
             .WithStdin(request.Stdin);
+    }
+
+    private static Dictionary<string, string> EnvironmentOf(RunRequest request, string home, string interpreterDirectory)
+    {
+        var environment = new Dictionary<string, string>(SandboxEnvironmentVariables.For(home, interpreterDirectory), StringComparer.Ordinal);
+        foreach (var (name, value) in request.EnvironmentVariables ?? new Dictionary<string, string>()) environment[name] = value;
+        return environment;
+    }
+
+    private static void WriteSupportFiles(string workDirectory, IReadOnlyDictionary<string, string>? files)
+    {
+        foreach (var (relative, text) in files ?? new Dictionary<string, string>())
+        {
+            var target = Path.GetFullPath(Path.Combine(workDirectory, relative));
+            if (!target.StartsWith(workDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new ArgumentException($"support file '{relative}' is outside the work dir");
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.WriteAllText(target, text, new UTF8Encoding(false));
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]

@@ -82,7 +82,9 @@ public class BrowserAppFixture : IAsyncLifetime
         }
         catch
         {
-            await ScreenshotAsync(page, "FAILED-" + name);
+            try { await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots", $"FAILED-{name}.png"), Timeout = 5_000 }); }
+            catch (PlaywrightException) { }
+            catch (TimeoutException) { }
             throw;
         }
         finally

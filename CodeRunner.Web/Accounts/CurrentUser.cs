@@ -1,15 +1,20 @@
+using CodeRunner.Core.Accounts;
 using CodeRunner.Core.Common;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace CodeRunner.Web.Accounts;
 
 /// <summary>The signed-in user of this circuit or request, as services want it.</summary>
-public sealed class CurrentUser(AuthenticationStateProvider authenticationState)
+public sealed class CurrentUser(AuthenticationStateProvider authenticationState, AccountService accounts)
 {
     public async Task<UserRef?> GetAsync()
     {
         var state = await authenticationState.GetAuthenticationStateAsync();
-        return UserRef.FromPrincipal(state.User);
+        var fromCookie = UserRef.FromPrincipal(state.User);
+        if (fromCookie is null) return null;
+        // The tier level can change while the cookie lives (an admin upgrades someone): read it fresh.
+        var user = await accounts.FindAsync(fromCookie.Id);
+        return user is { IsActive: true } ? fromCookie with { Level = user.Level } : null;
     }
 
     /// <summary>For pages that require sign-in (the router already enforces it).</summary>

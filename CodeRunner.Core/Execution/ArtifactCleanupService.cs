@@ -1,0 +1,67 @@
+using CodeRunner.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CodeRunner.Core.Execution;
+
+/// <summary>Deletes kept artifacts once they are older than Execution:ArtifactRetentionHours.</summary>
+public sealed class ArtifactCleanupService(IServiceScopeFactory scopes, IOptions<ExecutionOptions> options, TimeProvider clock, ILogger<ArtifactCleanupService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromMinutes(Math.Max(1, options.Value.ArtifactCleanupIntervalMinutes));
+        using var timer = new PeriodicTimer(interval, clock);
+        do
+        {
+            try
+            {
+                await CleanAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogWarning(exception, "Artifact cleanup failed; it will be retried");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One cleanup pass; returns how many runs lost their artifacts.</summary>
+    public async Task<int> CleanAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CodeRunnerDbContext>();
+        var cutoff = clock.GetUtcNow().UtcDateTime.AddHours(-options.Value.ArtifactRetentionHours);
+        var expired = await db.CodeExecutions
+            .Where(e => e.ArtifactDirectory != null && e.CreatedAt < cutoff && e.Status != ExecutionStatus.Running)
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        foreach (var row in expired)
+        {
+            DeleteRunDirectory(row.ArtifactDirectory!);
+            row.ArtifactDirectory = null;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        if (expired.Count > 0) logger.LogInformation("Deleted the artifacts of {Count} runs older than {Hours} h", expired.Count, options.Value.ArtifactRetentionHours);
+        return expired.Count;
+    }
+
+    private void DeleteRunDirectory(string artifactDirectory)
+    {
+        try
+        {
+            if (Directory.Exists(artifactDirectory)) Directory.Delete(artifactDirectory, recursive: true);
+            // runs/<id>/artifacts: the run's own dir goes too once nothing else is left in it.
+            var runDirectory = Path.GetDirectoryName(Path.GetFullPath(artifactDirectory));
+            if (runDirectory is not null && Directory.Exists(runDirectory) && !Directory.EnumerateFileSystemEntries(runDirectory).Any())
+                Directory.Delete(runDirectory);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(exception, "Could not delete artifacts at {Directory}", artifactDirectory);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text;
+using CodeRunner.Core.ApiKeys;
+using CodeRunner.Core.Common;
+using CodeRunner.Core.Data;
+using CodeRunner.Tests.Api;
+using CodeRunner.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CodeRunner.Tests.ApiKeys;
+
+public class ApiKeyServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
+{
+    [Fact]
+    public async Task The_secret_is_stored_only_as_a_hash_and_appears_in_neither_database_nor_logs()
+    {
+        var user = await app.CreateUserAsync();
+        var key = await app.CreateKeyAsync(user, "secrecy");
+        Assert.Matches("^sk-[A-Za-z0-9_-]{43}$", key.Secret);
+        var client = app.BearerClient(key.Secret);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/codes")).StatusCode);
+        await app.BearerClient(key.Secret + "x").GetAsync("/api/v1/codes");
+
+        var stored = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().ApiKeys.SingleAsync(k => k.Id == key.Key.Id));
+        Assert.Equal(ApiKeyService.Hash(key.Secret), stored.SecretHash);
+        Assert.Equal(key.Secret[..8], stored.Prefix);
+
+        // Checkpoint so every page is in the main file, then scan the database files and the logs byte for byte.
+        await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(FULL);"));
+        var secretTail = Encoding.UTF8.GetBytes(key.Secret[8..]);
+        var files = Directory.GetFiles(app.DataDirectory, "coderunner.db*").Concat(Directory.GetFiles(Path.Combine(app.DataDirectory, "logs"))).ToList();
+        Assert.Contains(files, f => f.EndsWith("coderunner.db"));
+        Assert.Contains(files, f => f.Contains("logs"));
+        foreach (var file in files)
+        {
+            byte[] bytes;
+            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var memory = new MemoryStream())
+            {
+                await stream.CopyToAsync(memory);
+                bytes = memory.ToArray();
+            }
+            Assert.True(bytes.AsSpan().IndexOf(secretTail) < 0, $"The secret was found in {file}");
+        }
+    }
+
+    [Fact]
+    public async Task A_free_user_has_at_most_two_keys()
+    {
+        var user = await app.CreateUserAsync(level: 1);
+        await app.CreateKeyAsync(user, "one");
+        await app.CreateKeyAsync(user, "two");
+        var error = await Assert.ThrowsAsync<QuotaExceededError>(() => app.CreateKeyAsync(user, "three"));
+        Assert.Equal("apikey.limit_reached", error.Code);
+        Assert.Equal(2, error.Limit);
+    }
+
+    [Fact]
+    public async Task A_key_needs_a_name_and_a_future_expiry()
+    {
+        var user = await app.CreateUserAsync(level: 4);
+        Assert.Equal("apikey.name_required", (await Assert.ThrowsAsync<ValidationError>(() => app.CreateKeyAsync(user, " "))).Code);
+        Assert.Equal("apikey.expiry_in_past", (await Assert.ThrowsAsync<ValidationError>(() => app.CreateKeyAsync(user, "old", DateTime.UtcNow.AddDays(-1)))).Code);
+    }
+
+    [Fact]
+    public async Task Another_user_cannot_see_disable_or_delete_my_key_and_the_audit_has_names_not_secrets()
+    {
+        var me = await app.CreateUserAsync();
+        var other = CodeRunnerAppFactory.RefOf(await app.CreateUserAsync());
+        var key = await app.CreateKeyAsync(me, "mine");
+        await app.WithScopeAsync(async sp =>
+        {
+            var keys = sp.GetRequiredService<ApiKeyService>();
+            Assert.Empty(await keys.ListAsync(other));
+            await Assert.ThrowsAsync<NotFoundError>(() => keys.SetEnabledAsync(other, key.Key.Id, false));
+            await Assert.ThrowsAsync<NotFoundError>(() => keys.DeleteAsync(other, key.Key.Id));
+            Assert.NotNull(await keys.AuthenticateAsync(key.Secret));
+        });
+        var audits = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().AuditLogs.Where(a => a.UserId == me.Id).ToListAsync());
+        var created = Assert.Single(audits, a => a.Action == "apikey.create");
+        Assert.Contains("mine", created.Details);
+        Assert.DoesNotContain(audits, a => (a.Details ?? "").Contains(key.Secret[3..]));
+    }
+}

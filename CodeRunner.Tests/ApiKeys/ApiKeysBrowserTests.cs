@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Http.Headers;
+using CodeRunner.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace CodeRunner.Tests.ApiKeys;
+
+public class ApiKeysBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
+{
+    [Fact]
+    public async Task A_key_created_and_copied_in_the_page_calls_the_api_until_it_is_disabled_there()
+    {
+        var user = await fixture.App.CreateUserAsync();
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(A_key_created_and_copied_in_the_page_calls_the_api_until_it_is_disabled_there), async () =>
+        {
+            await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/api-keys");
+            await page.Locator("#create-key").ClickAsync();
+            await page.Locator("#key-name").FillAsync("browser key");
+            await page.Locator("#create-confirm").ClickAsync();
+
+            var secret = (await page.Locator("#new-secret").InnerTextAsync()).Trim();
+            Assert.StartsWith("sk-", secret);
+            Assert.True(secret.Length >= 43);
+            await page.Locator("#copy-secret").ClickAsync();
+            await page.Locator("#copy-secret", new() { HasText = "已复制" }).WaitForAsync();
+            await BrowserAppFixture.ScreenshotAsync(page, "apikeys-created");
+
+            using var http = new HttpClient { BaseAddress = new Uri(fixture.BaseUrl) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/v1/codes")).StatusCode);
+
+            await page.Locator("#close-secret").ClickAsync();
+            await page.Locator("#new-secret").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+            var row = page.Locator("tr[data-key-name='browser key']");
+            await row.Locator(".key-state", new() { HasText = "已启用" }).WaitForAsync();
+            Assert.Contains(secret[..8], await row.InnerTextAsync());
+            Assert.DoesNotContain(secret, await page.ContentAsync());
+
+            await row.Locator(".key-enabled").ClickAsync();
+            await row.Locator(".key-state", new() { HasText = "已停用" }).WaitForAsync();
+            await BrowserAppFixture.ScreenshotAsync(page, "apikeys-disabled");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/v1/codes")).StatusCode);
+
+            await row.Locator(".delete-key").ClickAsync();
+            await page.Locator("#delete-confirm").ClickAsync();
+            await page.Locator("#no-keys").WaitForAsync();
+        });
+    }
+
+    [Fact]
+    public async Task The_interactive_api_docs_render_the_endpoints_under_the_sites_csp()
+    {
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(The_interactive_api_docs_render_the_endpoints_under_the_sites_csp), async () =>
+        {
+            var cspErrors = new List<string>();
+            page.Console += (_, message) => { if (message.Text.Contains("Content Security Policy")) cspErrors.Add(message.Text); };
+            await page.GotoAsync("/api/docs");
+            await page.Locator(".opblock-summary-path", new() { HasText = "/api/v1/execute" }).WaitForAsync();
+            await BrowserAppFixture.ScreenshotAsync(page, "api-docs");
+            Assert.Empty(cspErrors);
+        });
+    }
+}
