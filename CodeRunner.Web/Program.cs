@@ -1,4 +1,5 @@
 using CodeRunner.Core;
+using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Sandbox;
 using CodeRunner.Web.Api;
@@ -13,6 +14,11 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 builder.Configuration.AddEnvironmentVariables(prefix: "CODERUNNER_");
 builder.WebHost.UseStaticWebAssets();    // _content/* of BootstrapBlazor and Monaco when run from the build output
+
+// The sandbox keeps runs and environments in the data dir unless configured otherwise.
+var dataDirectory = DataDirectory.Resolve(builder.Configuration["DataDirectory"]);
+builder.Configuration["Sandbox:RunsDirectory"] ??= Path.Combine(dataDirectory, "runs");
+builder.Configuration["Sandbox:EnvironmentsDirectory"] ??= Path.Combine(dataDirectory, "envs");
 
 builder.AddCodeRunnerLogging();                                   // Serilog: console + data/logs
 builder.Services.AddCodeRunnerCore(builder.Configuration);        // EF Core, Identity, domain services
