@@ -13,7 +13,6 @@ public static class EnvironmentsFeature
         services.AddSingleton<EnvironmentStatsCache>();
         services.AddSingleton<BaseEnvironmentCatalog>();
         services.AddScoped<EnvironmentService>();
-        services.AddHostedService<EnvironmentBackendWarmup>();
         return services;
     }
 }

@@ -106,7 +106,8 @@ public abstract class EnvironmentManagerBase : IEnvironmentManager
     {
         try
         {
-            var result = CommandRunner.ExecuteBufferedAsync(new ProcessCommand(tool, arguments)).GetAwaiter().GetResult();
+            // Task.Run: a blocking wait must not capture a caller's synchronization context (a Blazor renderer deadlocks on it).
+            var result = Task.Run(() => CommandRunner.ExecuteBufferedAsync(new ProcessCommand(tool, arguments))).GetAwaiter().GetResult();
             return (result.StandardOutput + result.StandardError).Trim().Split('\n')[0];
         }
         catch (CommandStartException)

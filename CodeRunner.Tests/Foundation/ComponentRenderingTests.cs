@@ -16,7 +16,8 @@ public class ComponentRenderingTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddLocalization(o => o.ResourcesPath = "Resources");
-        services.AddBootstrapBlazor();
+        // No AddBootstrapBlazor here: it would point BootstrapBlazor's process-wide cache at this short-lived
+        // provider and break the app hosts other test classes run at the same time.
         await using var provider = services.BuildServiceProvider();
         await using var renderer = new HtmlRenderer(provider, provider.GetRequiredService<ILoggerFactory>());
 

@@ -73,17 +73,29 @@ public class CodeRunnerAppFactory : WebApplicationFactory<Program>
         return host;
     }
 
+    public override async ValueTask DisposeAsync()
+    {
+        LeaveLiveApps();
+        await base.DisposeAsync();
+        data.Dispose();
+    }
+
     protected override void Dispose(bool disposing)
+    {
+        LeaveLiveApps();
+        base.Dispose(disposing);
+        if (disposing) data.Dispose();
+    }
+
+    private void LeaveLiveApps()
     {
         CodeRunnerAppFactory? survivor;
         lock (Live)
         {
-            Live.Remove(this);
+            if (!Live.Remove(this)) return;
             survivor = Live.LastOrDefault();
         }
         if (survivor is not null) RepointBootstrapBlazorCache(survivor);
-        base.Dispose(disposing);
-        if (disposing) data.Dispose();
     }
 
     /// <summary>

@@ -4,8 +4,8 @@ using CodeRunner.Sandbox.Execution;
 namespace CodeRunner.Web.Execution;
 
 /// <summary>
-/// Builds the sandbox singletons at start-up. Their constructors probe the machine synchronously; done lazily
-/// inside a Blazor circuit (whose dispatcher has a synchronization context) that probe deadlocks the render.
+/// Builds the sandbox singletons at start-up, so the sandbox mode is logged when the app starts and the first page
+/// that needs them does not wait for the probe (a few short process starts).
 /// </summary>
 public sealed class SandboxWarmup(IServiceProvider services) : IHostedService
 {
