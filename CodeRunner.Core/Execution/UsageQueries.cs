@@ -12,6 +12,7 @@ public sealed record DailyRunCounts(DateOnly Day, IReadOnlyDictionary<string, in
 }
 
 public sealed record UsageSummary(
+    int Level,
     string TierName,
     QuotaStatus Runs,
     QuotaStatus ApiCalls,
@@ -52,7 +53,7 @@ public sealed class UsageQueries(CodeRunnerDbContext db, QuotaService quotas, Ti
             recent.Where(r => DateOnly.FromDateTime(r.CreatedAt) == day)
                 .GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count()))).ToList();
 
-        return new UsageSummary(quotas.LimitsFor(actor).Name, runs, apiCalls, total, byStatus.Where(s => s.IsApiCall).Sum(s => s.Count),
+        return new UsageSummary(actor.Level, quotas.LimitsFor(actor).Name, runs, apiCalls, total, byStatus.Where(s => s.IsApiCall).Sum(s => s.Count),
             succeeded, finished, byStatus.Sum(s => s.Cpu), perDay);
     }
 }

@@ -26,6 +26,7 @@ public class BrowserAppFixture : IAsyncLifetime
     {
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: install the Debian package 'chromium' (./test.sh does).");
+        Assertions.SetDefaultExpectTimeout(30_000);
         Configure(App);
         App.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         App.StartServer();
@@ -43,7 +44,8 @@ public class BrowserAppFixture : IAsyncLifetime
     public async Task<IPage> NewPageAsync(string? culture = null)
     {
         var context = await Browser.NewContextAsync(new() { BaseURL = BaseUrl, ViewportSize = new() { Width = 1360, Height = 860 }, Locale = "zh-CN" });
-        context.SetDefaultTimeout(15_000);
+        // Generous: the suite runs test classes in parallel on two cores, and Monaco's first load is heavy.
+        context.SetDefaultTimeout(30_000);
         if (culture is not null)
             await context.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = ".AspNetCore.Culture", Value = $"c={culture}|uic={culture}", Url = BaseUrl }]);
         return await context.NewPageAsync();
