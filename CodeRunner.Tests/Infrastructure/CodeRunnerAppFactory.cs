@@ -31,6 +31,8 @@ public class CodeRunnerAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // As strict as Development: a scoped service taken from the root provider fails the test, not the first real start.
+        builder.UseDefaultServiceProvider(o => { o.ValidateScopes = true; o.ValidateOnBuild = true; });
         builder.UseSetting("DataDirectory", data.Path);
         builder.UseSetting("Admin:InitialPassword", AdminPassword);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);

@@ -130,9 +130,9 @@ public static class ApiEndpoints
 }
 
 /// <summary>Refuses bodies over Api:MaxBodyBytes with 413 before anything reads them.</summary>
-public sealed class ApiBodySizeMiddleware(RequestDelegate next, IOptions<ApiOptions> options, ErrorMessages messages)
+public sealed class ApiBodySizeMiddleware(RequestDelegate next, IOptions<ApiOptions> options)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context, ErrorMessages messages)
     {
         var max = options.Value.MaxBodyBytes;
         if (context.Request.ContentLength > max)
