@@ -13,7 +13,6 @@ public static class ExecutionFeature
         services.AddScoped<IExecutionService, ExecutionService>();
         services.AddScoped<ExecutionQueries>();
         services.AddScoped<UsageQueries>();
-        services.AddScoped<RunnableEnvironments>();
         services.AddSingleton<ArtifactCleanupService>();
         services.AddHostedService(provider => provider.GetRequiredService<ArtifactCleanupService>());
         return services;

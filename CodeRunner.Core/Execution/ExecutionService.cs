@@ -5,7 +5,6 @@ using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Tiers;
-using CodeRunner.Sandbox.Environments;
 using CodeRunner.Sandbox.Execution;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,14 +19,14 @@ public sealed class ExecutionService(
     QuotaService quotas,
     AuditService audit,
     ICodeRunner runner,
-    IEnvironmentManager environments,
+    EnvironmentService environments,
     ActiveRuns activeRuns,
     IServiceScopeFactory scopes,
     IOptions<ExecutionOptions> options,
     TimeProvider clock,
     ILogger<ExecutionService> logger) : IExecutionService
 {
-    public const string BaseEnvironment = "base";
+    public const string BaseEnvironment = EnvironmentService.BaseName;
 
     public async Task<IExecutionRun> StartAsync(UserRef actor, ExecutionRequest request, ExecutionOrigin origin, CancellationToken cancellationToken)
     {
@@ -64,7 +63,6 @@ public sealed class ExecutionService(
                 EnvironmentName = interpreter.Name,
             };
             db.CodeExecutions.Add(row);
-            if (interpreter.Environment is not null) interpreter.Environment.LastUsedAt = now;
             await db.SaveChangesAsync(cancellationToken);
             if (gated) activeRuns.Attach(actor.Id, row.Id);
             await audit.RecordAsync(actor, "execution.run", "execution", row.Id,
@@ -139,19 +137,22 @@ public sealed class ExecutionService(
             throw new ValidationError("execution.stdin_too_large", "stdin", $"The input is larger than {max / 1024} KB.", max / 1024);
     }
 
-    private sealed record ResolvedEnvironment(string Name, string InterpreterPath, string? Prefix, PythonEnvironment? Environment);
-
+    /// <summary>
+    /// The environment the run uses (EnvironmentService checks access and records the use). Someone else's private
+    /// environment is "not found"; one the user may use but that is not ready is a conflict naming it.
+    /// </summary>
     private async Task<ResolvedEnvironment> ResolveEnvironmentAsync(UserRef actor, string? name, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(name) || name == BaseEnvironment)
-            return new ResolvedEnvironment(BaseEnvironment, runner.Info.BasePythonPath, null, null);
-
-        var environment = await db.PythonEnvironments.FirstOrDefaultAsync(e => e.Name == name, cancellationToken);
-        if (environment is null || !RunnableEnvironments.MayUse(actor, environment))
-            throw new NotFoundError("environment", name);
-        if (!environment.IsActive || !environments.Exists(name))
-            throw new ConflictError("execution.environment_unavailable", $"Environment {name} is not available.", environment.DisplayName);
-        return new ResolvedEnvironment(name, environments.GetInterpreterPath(name), environments.GetPrefix(name), environment);
+        try
+        {
+            if (await environments.ResolveForRunAsync(actor, name, cancellationToken) is { } resolved) return resolved;
+            var unavailable = await environments.GetAsync(actor, name!, cancellationToken);
+            throw new ConflictError("execution.environment_unavailable", $"Environment {name} is not available.", unavailable.DisplayName);
+        }
+        catch (ForbiddenError)
+        {
+            throw new NotFoundError("environment", name!);
+        }
     }
 
     /// <summary>Writes the finished run; its own scope, because the page's or request's scope may be gone by then.</summary>

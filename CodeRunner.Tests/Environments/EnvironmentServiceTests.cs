@@ -241,6 +241,25 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
         Assert.StartsWith("你好", stdout);
     }
 
+    [Fact]
+    public async Task The_execution_service_runs_in_the_owners_environment_and_hides_it_from_others_while_private()
+    {
+        await WithEnvironments(async s => { await s.SetPublicAsync(Owner, Shared, false); return 0; });
+        var other = await NewUserAsync();
+        Task<ExecutionOutcome> Run(UserRef actor) => App.WithScopeAsync(services => services.GetRequiredService<IExecutionService>().RunAsync(actor,
+            new ExecutionRequest { Code = "import coderunner_greeting\nprint(coderunner_greeting.greet('世界'))", EnvironmentName = Shared },
+            ExecutionOrigin.Api, CancellationToken.None));
+
+        var outcome = await Run(Owner);
+
+        Assert.True(outcome.StatusName == ExecutionStatus.Success, outcome.Stdout + outcome.Stderr);
+        Assert.StartsWith("你好", outcome.Stdout);
+        var row = await App.WithScopeAsync(services => services.GetRequiredService<CodeRunnerDbContext>().CodeExecutions.AsNoTracking().SingleAsync(e => e.Id == outcome.ExecutionId));
+        Assert.Equal(Shared, row.EnvironmentName);
+        var error = await Assert.ThrowsAsync<NotFoundError>(() => Run(other));
+        Assert.Equal("environment", error.ResourceType);
+    }
+
     internal static async Task<(RunResult Result, string Output)> RunAsync(ICodeRunner runner, ResolvedEnvironment environment, string code)
     {
         var output = new System.Text.StringBuilder();

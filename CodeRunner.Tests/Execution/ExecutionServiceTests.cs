@@ -2,6 +2,7 @@ using System.Net;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
+using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Tiers;
 using CodeRunner.Sandbox.Execution;
@@ -221,6 +222,28 @@ public class ExecutionServiceTests(CodeRunnerAppFactory app) : IClassFixture<Cod
         var error = await Assert.ThrowsAsync<NotFoundError>(() => RunAsync(user, new ExecutionRequest { Code = "pass", EnvironmentName = "someone-elses" }));
 
         Assert.Equal("environment", error.ResourceType);
+    }
+
+    [Fact]
+    public async Task An_environment_of_the_user_whose_directory_is_missing_is_unavailable()
+    {
+        var owner = await app.CreateUserAsync();
+        var user = CodeRunnerAppFactory.RefOf(owner);
+        await app.WithScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<CodeRunnerDbContext>();
+            db.PythonEnvironments.Add(new PythonEnvironment
+            {
+                OwnerId = owner.Id, Name = "gone-" + owner.Id[..8], DisplayName = "消失的环境", PythonVersion = "3.11",
+                CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
+            });
+            return await db.SaveChangesAsync();
+        });
+
+        var error = await Assert.ThrowsAsync<ConflictError>(() => RunAsync(user, new ExecutionRequest { Code = "pass", EnvironmentName = "gone-" + owner.Id[..8] }));
+
+        Assert.Equal("execution.environment_unavailable", error.Code);
+        Assert.Equal("消失的环境", Assert.Single(error.Arguments));
     }
 
     [Fact]

@@ -1,10 +1,16 @@
 using System.Net;
+using CodeRunner.Core.Accounts;
+using CodeRunner.Core.Data;
+using CodeRunner.Core.Library;
+using CodeRunner.Tests.Api;
 using CodeRunner.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CodeRunner.Tests.Execution;
 
-/// <summary>The run page in Chromium: Monaco, live output, Stop, stdin while running, matplotlib figures.</summary>
+/// <summary>The run page in Chromium: Monaco, live output, Stop, stdin while running, matplotlib figures, snippets from and to the library.</summary>
 [Collection(ExecutionCollection.Name)]
 public class RunPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
 {
@@ -114,6 +120,113 @@ public class RunPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             await BrowserAppFixture.WaitForInteractiveAsync(page);
 
             await page.Locator(".monaco-editor .view-lines").First.GetByText("kept across reloads").WaitForAsync();
+        });
+    }
+
+    private static ILocator EditorText(IPage page, string text) => page.Locator(".monaco-editor .view-lines").First.GetByText(text);
+
+    private Task<List<Snippet>> SnippetsOfAsync(AppUser user) =>
+        fixture.App.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().Snippets.AsNoTracking().Where(s => s.UserId == user.Id).ToListAsync());
+
+    [Fact]
+    public async Task A_snippet_opened_from_the_library_link_shows_its_code_and_title_in_the_run_page()
+    {
+        var user = await fixture.App.CreateUserAsync(level: 2);
+        await fixture.App.CreateSnippetAsync(user, "九九乘法表", code: "print('opened from the library')\n");
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(A_snippet_opened_from_the_library_link_shows_its_code_and_title_in_the_run_page), async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/library");
+            await page.Locator(".snippet-card", new() { HasText = "九九乘法表" }).Locator("a.open-run").ClickAsync();
+
+            await EditorText(page, "opened from the library").WaitForAsync();
+            Assert.Equal("九九乘法表", WebUtility.HtmlDecode(await page.Locator("#run-snippet-title").InnerTextAsync()).Trim());
+            await page.Locator("#run-start:not([disabled])").WaitForAsync();
+            await BrowserAppFixture.ScreenshotAsync(page, "run-page-snippet-zh");
+        });
+    }
+
+    [Fact]
+    public async Task A_snippet_that_cannot_be_opened_is_reported_and_the_editor_keeps_its_code()
+    {
+        var owner = await fixture.App.CreateUserAsync(level: 2);
+        var hidden = await fixture.App.CreateSnippetAsync(owner, "别人的私有片段", code: "print('secret')\n");
+        var page = await SignedInRunPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(A_snippet_that_cannot_be_opened_is_reported_and_the_editor_keeps_its_code), async () =>
+        {
+            await TypeCodeAsync(page, "print('my own work')\n");
+            await page.WaitForFunctionAsync("() => Object.values(localStorage).some(v => v.includes('my own work'))");
+
+            await page.GotoAsync($"/run?snippet={hidden.Id}");
+            await BrowserAppFixture.WaitForInteractiveAsync(page);
+
+            var toast = page.Locator(".toast.show", new() { HasText = "无法打开代码片段" });
+            await toast.WaitForAsync();
+            Assert.Contains("找不到该代码片段", await toast.InnerTextAsync());
+            await EditorText(page, "my own work").WaitForAsync();
+            Assert.Equal(0, await page.Locator("#run-snippet").CountAsync());
+            await page.WaitForFunctionAsync("() => getComputedStyle(document.querySelector('.toast.show')).opacity === '1'");
+            await BrowserAppFixture.ScreenshotAsync(page, "run-page-snippet-unavailable");
+        });
+    }
+
+    [Fact]
+    public async Task Code_saved_to_the_library_from_the_run_page_is_in_the_library_list()
+    {
+        var user = await fixture.App.CreateUserAsync(level: 2);
+        var page = await fixture.NewPageAsync("en-US");
+        await BrowserAppFixture.RunAsync(page, nameof(Code_saved_to_the_library_from_the_run_page_is_in_the_library_list), async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/run");
+            await page.Locator("#run-start:not([disabled])").WaitForAsync();
+            await TypeCodeAsync(page, "print('saved from the run page')\n");
+
+            await page.Locator("#run-save").ClickAsync();
+            Assert.Equal(0, await page.Locator("#save-mode-overwrite").CountAsync());
+            await page.Locator("#save-title").FillAsync("Run page draft");
+            await BrowserAppFixture.ScreenshotAsync(page, "run-page-save-dialog-en");
+            await page.Locator("#save-confirm").ClickAsync();
+            await page.Locator("#save-dialog").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
+            var saved = Assert.Single(await SnippetsOfAsync(user));
+            Assert.Equal("Run page draft", saved.Title);
+            Assert.Contains("saved from the run page", saved.Code);
+            await page.WaitForURLAsync($"**/run?snippet={saved.Id}");
+            Assert.Equal("Run page draft", (await page.Locator("#run-snippet-title").InnerTextAsync()).Trim());
+            await BrowserAppFixture.ScreenshotAsync(page, "run-page-saved-en");
+
+            await page.GotoAsync("/library");
+            await BrowserAppFixture.WaitForInteractiveAsync(page);
+            var card = page.Locator(".snippet-card", new() { HasText = "Run page draft" });
+            await card.WaitForAsync();
+            Assert.Contains("saved from the run page", await card.Locator(".snippet-preview").InnerTextAsync());
+        });
+    }
+
+    [Fact]
+    public async Task Saving_over_the_snippet_the_code_came_from_changes_that_snippets_code()
+    {
+        var user = await fixture.App.CreateUserAsync(level: 2);
+        var snippet = await fixture.App.CreateSnippetAsync(user, "要覆盖的片段", code: "print('old version')\n");
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(Saving_over_the_snippet_the_code_came_from_changes_that_snippets_code), async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: $"/run?snippet={snippet.Id}");
+            await EditorText(page, "old version").WaitForAsync();
+            await page.Locator("#run-start:not([disabled])").WaitForAsync();
+            await TypeCodeAsync(page, "print('new version')\n");
+
+            await page.Locator("#run-save").ClickAsync();
+            Assert.True(await page.Locator("#save-mode-overwrite").IsCheckedAsync());
+            Assert.Equal("要覆盖的片段", await page.Locator("#save-title").InputValueAsync());
+            await BrowserAppFixture.ScreenshotAsync(page, "run-page-save-dialog-zh");
+            await page.Locator("#save-confirm").ClickAsync();
+            await page.Locator("#save-dialog").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
+            var stored = Assert.Single(await SnippetsOfAsync(user));
+            Assert.Equal(snippet.Id, stored.Id);
+            Assert.Contains("new version", stored.Code);
+            Assert.DoesNotContain("old version", stored.Code);
         });
     }
 }

@@ -9,8 +9,16 @@ public sealed class ErrorMessages(IStringLocalizer<ErrorMessages> localizer)
 {
     public string Describe(CodeRunnerError error)
     {
-        var text = localizer[error.Code, error.Arguments];
+        var text = localizer[error.Code, LocalizedArguments(error)];
         return text.ResourceNotFound ? error.Message : text.Value;
+    }
+
+    /// <summary>"not_found" names its resource type ("snippet"); the sentence wants the word in the user's language.</summary>
+    private object[] LocalizedArguments(CodeRunnerError error)
+    {
+        if (error is not NotFoundError notFound || error.Arguments.Length == 0) return error.Arguments;
+        var type = localizer["resource." + notFound.ResourceType];
+        return type.ResourceNotFound ? error.Arguments : [type.Value, .. error.Arguments[1..]];
     }
 
     public string this[string code] => localizer[code].Value;

@@ -1,7 +1,10 @@
 using BlazorMonaco;
 using BlazorMonaco.Editor;
+using BootstrapBlazor.Components;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
+using CodeRunner.Core.Library;
 using CodeRunner.Sandbox.Execution;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
@@ -23,6 +26,7 @@ public partial class RunPage : IAsyncDisposable
     private static readonly int[] FontSizes = [12, 13, 14, 16, 18, 20, 24];
 
     [SupplyParameterFromQuery(Name = "execution")] public long? ExecutionId { get; set; }
+    [SupplyParameterFromQuery(Name = "snippet")] public int? SnippetId { get; set; }
 
     private sealed record Segment(string CssClass, string Text);
 
@@ -33,7 +37,7 @@ public partial class RunPage : IAsyncDisposable
     private ElementReference outputElement;
     private IJSObjectReference? module;
     private UserRef user = default!;
-    private IReadOnlyList<RunnableEnvironment> environments = [];
+    private IReadOnlyList<EnvironmentChoice> environments = [];
     private string environmentName = ExecutionService.BaseEnvironment;
     private string? stdin;
     private string? inputLine;
@@ -43,6 +47,9 @@ public partial class RunPage : IAsyncDisposable
     private bool editorReady;
     private bool starting;
     private IExecutionRun? run;
+    private SnippetView? snippet;
+    private string? openWarning;
+    private SaveToLibraryDialog saveDialog = default!;
     private long? lastExecutionId;
     private ExecutionOutcome? outcome;
     private string? errorMessage;
@@ -57,15 +64,27 @@ public partial class RunPage : IAsyncDisposable
     protected override async Task OnInitializedAsync()
     {
         user = await CurrentUser.RequireAsync();
-        environments = await RunnableEnvironments.ListAsync(user);
-        if (ExecutionId is { } id)
+        environments = await EnvironmentService.ListChoicesAsync(user);
+        if (SnippetId is { } snippetId)
+        {
+            try
+            {
+                snippet = await Snippets.GetAsync(user, snippetId);
+                initialCode = snippet.Code;
+                PickEnvironment(snippet.EnvironmentName);
+            }
+            catch (CodeRunnerError error)
+            {
+                openWarning = L["SnippetOpenFailed", Errors.Describe(error)];
+            }
+        }
+        else if (ExecutionId is { } id)
         {
             try
             {
                 var detail = await Queries.GetAsync(user, id);
                 initialCode = detail.Code;
-                if (detail.EnvironmentName == ExecutionService.BaseEnvironment || environments.Any(e => e.Name == detail.EnvironmentName))
-                    environmentName = detail.EnvironmentName;
+                PickEnvironment(detail.EnvironmentName);
             }
             catch (CodeRunnerError error)
             {
@@ -74,12 +93,21 @@ public partial class RunPage : IAsyncDisposable
         }
     }
 
+    /// <summary>Selects the environment the code was saved or run with, when the user may still use it.</summary>
+    private void PickEnvironment(string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return;
+        if (environments.Any(e => e.Name == name)) environmentName = name;
+        else openWarning = L["EnvironmentUnavailable", name];
+    }
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender)
         {
             module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/run.js");
             await module.InvokeVoidAsync("followOutput", outputElement);
+            if (openWarning is not null) await Toast.Warning(L["Title"], openWarning, autoHide: true);
         }
     }
 
@@ -283,6 +311,23 @@ public partial class RunPage : IAsyncDisposable
     }
 
     private void Stop() => run?.Cancel();
+
+    private async Task OpenSaveDialogAsync()
+    {
+        if (!editorReady) return;
+        var code = await editor.GetValue();
+        var chosen = environments.FirstOrDefault(e => e.Name == environmentName);
+        var label = chosen is null || chosen.IsBase ? L["BaseEnvironment"].Value : chosen.DisplayName;
+        saveDialog.Open(code, chosen is null || chosen.IsBase ? null : chosen.Name, label, snippet);
+    }
+
+    private async Task OnSavedToLibraryAsync((Snippet Saved, bool Overwritten) result)
+    {
+        snippet = await Snippets.GetAsync(user, result.Saved.Id);
+        await Toast.Success(L["Title"], L[result.Overwritten ? "SavedOverwrite" : "SavedNew", snippet.Title], autoHide: true);
+        // From now on the editor's code is this snippet's: a reload opens it and the next save can overwrite it.
+        if (SnippetId != snippet.Id) Navigation.NavigateTo($"/run?snippet={snippet.Id}", replace: true);
+    }
 
     private void ClearOutput()
     {
