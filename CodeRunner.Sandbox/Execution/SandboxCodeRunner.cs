@@ -62,14 +62,14 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
 
         var directories = RunDirectories.For(runsDirectory, runId);
         if (Directory.Exists(directories.Root)) throw new InvalidOperationException($"run '{runId}' already has a directory");
-        Directory.CreateDirectory(directories.Work);
+        Directory.CreateDirectory(directories.Root);
+        var dropToSandboxUser = capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows();
+        // Created 0700 right away when it will belong to the sandbox user: one metadata write less than mkdir + chmod.
+        if (dropToSandboxUser && !OperatingSystem.IsWindows()) Directory.CreateDirectory(directories.Work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        else Directory.CreateDirectory(directories.Work);
         File.WriteAllText(Path.Combine(directories.Work, ProgramFileName), request.Code, new UTF8Encoding(false));
         WriteSupportFiles(directories.Work, request.SupportFiles);
-        if (capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows())
-        {
-            NativeMethods.chown(directories.Work, options.SandboxUid, options.SandboxGid);
-            File.SetUnixFileMode(directories.Work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        if (dropToSandboxUser) NativeMethods.chown(directories.Work, options.SandboxUid, options.SandboxGid);
 
         var command = BuildCommand(request, directories.Work);
         RunningProcess process;
