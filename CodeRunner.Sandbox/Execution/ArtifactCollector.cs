@@ -25,10 +25,9 @@ public static class ArtifactCollector
     {
         var artifacts = new List<RunArtifact>();
         long totalBytes = 0;
-        foreach (var (file, relative) in RegularFiles(workDirectory, "", 0))
+        foreach (var (file, relative) in RegularFiles(workDirectory, "", 0, excludedNames))
         {
             if (artifacts.Count >= maxFiles) break;
-            if (excludedNames.Contains(relative)) continue;
             if (totalBytes + file.Length > maxBytes) continue;
             var target = Path.Combine(artifactDirectory, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -39,18 +38,19 @@ public static class ArtifactCollector
         return artifacts;
     }
 
-    private static IEnumerable<(FileInfo File, string Relative)> RegularFiles(string directory, string relative, int depth)
+    private static IEnumerable<(FileInfo File, string Relative)> RegularFiles(string directory, string relative, int depth, ISet<string> excludedNames)
     {
         // The overload without options lists every entry, hidden ones included; we filter ourselves.
         var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal);
         foreach (var entry in entries)
         {
             // LinkTarget is non-null for every symlink (lstat based): never follow one.
-            if (entry.Name.StartsWith('.') || entry.LinkTarget is not null) continue;
+            // Names first: the usual run leaves only main.py and hidden files, and then costs no further syscall.
             var entryRelative = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
+            if (entry.Name.StartsWith('.') || excludedNames.Contains(entryRelative) || entry.LinkTarget is not null) continue;
             if (entry is DirectoryInfo && depth < MaxDepth)
             {
-                foreach (var nested in RegularFiles(entry.FullName, entryRelative, depth + 1)) yield return nested;
+                foreach (var nested in RegularFiles(entry.FullName, entryRelative, depth + 1, excludedNames)) yield return nested;
             }
             else if (entry is FileInfo file && IsRegularFile(file))
             {

@@ -11,7 +11,7 @@ public static class RunOutcome
     private static readonly string[] OutOfMemoryMarkers = ["MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory", "memory allocation failed"];
 
     /// <param name="stoppedBecause">Why the runner killed the run itself (timeout, memory watchdog, output cap, cancel), if it did.</param>
-    /// <param name="exit">How the outermost process ended.</param>
+    /// <param name="exit">How the outermost process ended, with the program's own CPU time and peak resident memory.</param>
     /// <param name="stderrTail">The last few KB of stderr.</param>
     /// <param name="signalAsExitCode">bwrap reports a child killed by signal N as exit code 128+N.</param>
     public static (RunStatus Status, int? Signal) Classify(RunStatus? stoppedBecause, CommandExitStatus exit, string stderrTail, RunLimits limits, bool signalAsExitCode)
@@ -19,6 +19,8 @@ public static class RunOutcome
         var signal = exit.Signal ?? (signalAsExitCode && exit.ExitCode is > 128 and < 128 + 65 ? exit.ExitCode - 128 : null);
         if (stoppedBecause is { } reason) return (reason, signal);
         if (signal == SIGXCPU || (signal == SIGKILL && exit.Usage.TotalCpu >= limits.CpuTime)) return (RunStatus.Timeout, signal);
+        // The limit applies to the same number the run reports as its peak, even when a short spike ended before a poll saw it.
+        if (exit.Usage.PeakRssBytes > limits.MemoryMb * 1024L * 1024L) return (RunStatus.MemoryLimit, signal);
         if (exit.ExitCode == 0 && signal is null) return (RunStatus.Success, null);
         if (OutOfMemoryMarkers.Any(marker => stderrTail.Contains(marker, StringComparison.OrdinalIgnoreCase))) return (RunStatus.MemoryLimit, signal);
         // A SIGKILL nobody here sent, with the tree near its memory limit: the kernel's OOM killer.

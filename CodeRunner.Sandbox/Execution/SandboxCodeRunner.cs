@@ -43,6 +43,8 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
             this.logger.LogWarning("SANDBOX NOT ISOLATED: untrusted code runs with resource limits only, on the host's file system and network. Reason: {Reason}", capabilities.Reason);
         else
             this.logger.LogInformation("Sandbox: {Mode} ({Version}), base python {Python} {PythonVersion}", Info.Mode, Info.BubblewrapVersion, Info.BasePythonPath, Info.PythonVersion);
+        if (capabilities.Settings.GnuTimePath is null)
+            this.logger.LogWarning("GNU time (Debian package 'time') not found: CPU time and peak memory of runs come from polling /proc and can miss a run's last moments");
     }
 
     public SandboxInfo Info { get; }
@@ -60,14 +62,14 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
 
         var directories = RunDirectories.For(runsDirectory, runId);
         if (Directory.Exists(directories.Root)) throw new InvalidOperationException($"run '{runId}' already has a directory");
-        Directory.CreateDirectory(directories.Work);
+        Directory.CreateDirectory(directories.Root);
+        var dropToSandboxUser = capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows();
+        // Created 0700 right away when it will belong to the sandbox user: one metadata write less than mkdir + chmod.
+        if (dropToSandboxUser && !OperatingSystem.IsWindows()) Directory.CreateDirectory(directories.Work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        else Directory.CreateDirectory(directories.Work);
         File.WriteAllText(Path.Combine(directories.Work, ProgramFileName), request.Code, new UTF8Encoding(false));
         WriteSupportFiles(directories.Work, request.SupportFiles);
-        if (capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows())
-        {
-            NativeMethods.chown(directories.Work, options.SandboxUid, options.SandboxGid);
-            File.SetUnixFileMode(directories.Work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        if (dropToSandboxUser) NativeMethods.chown(directories.Work, options.SandboxUid, options.SandboxGid);
 
         var command = BuildCommand(request, directories.Work);
         RunningProcess process;
@@ -80,7 +82,9 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
             directories.DeleteWork(keepRoot: false, logger);
             throw;
         }
-        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode: capabilities.IsIsolated, logger, cancellationToken);
+        // bwrap and GNU time both report a child killed by signal N as exit code 128+N.
+        var signalAsExitCode = capabilities.IsIsolated || capabilities.Settings.GnuTimePath is not null;
+        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode, capabilities.Settings.WrapperDepth, logger, cancellationToken);
     }
 
     /// <summary>The full command of a run (exposed for tests and diagnostics).</summary>

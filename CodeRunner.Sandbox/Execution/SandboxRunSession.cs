@@ -1,5 +1,6 @@
 using System.Text;
 using System.Threading.Channels;
+using CodeRunner.Sandbox.Isolation;
 using CodeRunner.Sandbox.Processes;
 using Microsoft.Extensions.Logging;
 
@@ -24,12 +25,15 @@ internal sealed class SandboxRunSession : IRunSession
     private readonly CancellationTokenSource stopped = new();
     private readonly CancellationTokenRegistration callerRegistration;
     private readonly StringBuilder stderrTail = new();
+    private readonly int wrapperDepth;
     private readonly Dictionary<int, TimeSpan> cpuByPid = [];
     private long polledPeakResidentBytes;
     private int stopReason = -1;
 
-    public SandboxRunSession(RunningProcess process, RunLimits limits, RunDirectories directories, SandboxOptions options, bool signalAsExitCode, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="wrapperDepth">How many wrapper processes (bwrap, its init, GNU time) sit above the program; they are never measured.</param>
+    public SandboxRunSession(RunningProcess process, RunLimits limits, RunDirectories directories, SandboxOptions options, bool signalAsExitCode, int wrapperDepth, ILogger logger, CancellationToken cancellationToken)
     {
+        this.wrapperDepth = wrapperDepth;
         this.process = process;
         this.limits = limits;
         this.directories = directories;
@@ -86,8 +90,10 @@ internal sealed class SandboxRunSession : IRunSession
     }
 
     /// <summary>
-    /// Polls the tree: enforces the memory limit on private resident memory and records CPU and
-    /// peak RSS, because bwrap's pid-namespace init does not pass its children's rusage up to us.
+    /// Polls the program's processes (below the wrappers) and enforces the memory limit on the
+    /// same quantity the run reports as its peak: the resident memory of the program's processes
+    /// (<see cref="ProcessTree.ResidentBytes"/>; one process's VmRSS), or one process's high-water
+    /// mark (VmHWM) if that is larger, so a spike between two polls counts too. Also records CPU per process for runs without a usage report.
     /// </summary>
     private async Task WatchTreeAsync()
     {
@@ -97,13 +103,14 @@ internal sealed class SandboxRunSession : IRunSession
         {
             while (await timer.WaitForNextTickAsync(stopped.Token))
             {
-                var samples = ProcessTree.Sample(process.Pid);
+                var samples = ProcessTree.Sample(process.Pid, wrapperDepth);
+                var peak = Math.Max(ProcessTree.ResidentBytes(samples), samples.Select(s => s.PeakResidentBytes).DefaultIfEmpty().Max());
                 lock (cpuByPid)
                 {
                     foreach (var sample in samples) cpuByPid[sample.Pid] = sample.Cpu;
-                    polledPeakResidentBytes = Math.Max(polledPeakResidentBytes, samples.Sum(s => s.ResidentBytes));
+                    polledPeakResidentBytes = Math.Max(polledPeakResidentBytes, peak);
                 }
-                if (samples.Sum(s => s.PrivateResidentBytes) > limitBytes)
+                if (peak > limitBytes)
                 {
                     Stop(RunStatus.MemoryLimit);
                     return;
@@ -150,7 +157,7 @@ internal sealed class SandboxRunSession : IRunSession
         await stopped.CancelAsync();
 
         var reason = stopReason == -1 ? (RunStatus?)null : (RunStatus)stopReason;
-        exit = WithPolledUsage(exit!);
+        exit = WithProgramUsage(exit!, UsageReport.TryRead(directories.Work));
         var (status, signal) = RunOutcome.Classify(reason, exit, stderrTail.ToString(), limits, signalAsExitCode);
         var artifacts = KeepArtifacts();
         var result = new RunResult
@@ -170,16 +177,22 @@ internal sealed class SandboxRunSession : IRunSession
         return result;
     }
 
-    private CommandExitStatus WithPolledUsage(CommandExitStatus exit)
+    /// <summary>
+    /// Replaces wait4's usage (which under bwrap covers only the wrappers, and whose peak RSS is
+    /// the host's own: see <see cref="UsageReport"/>) with the program's: GNU time's report when
+    /// there is one, raised to what polling saw (a report cannot be trusted to be lower).
+    /// </summary>
+    private CommandExitStatus WithProgramUsage(CommandExitStatus exit, ResourceUsage? reported)
     {
         lock (cpuByPid)
         {
             var polledCpu = cpuByPid.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu);
-            if (polledCpu <= exit.Usage.TotalCpu && polledPeakResidentBytes <= exit.Usage.PeakRssBytes) return exit;
-            var usage = new ResourceUsage(
-                polledCpu > exit.Usage.TotalCpu ? polledCpu : exit.Usage.UserCpu,
-                polledCpu > exit.Usage.TotalCpu ? TimeSpan.Zero : exit.Usage.SystemCpu,
-                Math.Max(polledPeakResidentBytes, exit.Usage.PeakRssBytes));
+            var peak = Math.Max(polledPeakResidentBytes, reported?.PeakRssBytes ?? 0);
+            var usage = reported is { } program && program.TotalCpu >= polledCpu
+                ? program with { PeakRssBytes = peak }
+                : polledCpu >= exit.Usage.TotalCpu
+                    ? new ResourceUsage(polledCpu, TimeSpan.Zero, peak)
+                    : exit.Usage with { PeakRssBytes = peak };
             return exit with { Usage = usage };
         }
     }

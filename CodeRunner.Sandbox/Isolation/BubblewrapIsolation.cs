@@ -4,8 +4,9 @@ namespace CodeRunner.Sandbox.Isolation;
 /// Builds the argument vector of a sandboxed run. Pure functions, so the exact command line
 /// is unit-tested. Layering, outermost first:
 /// setpriv (only when the host runs as root: RLIMIT_NPROC is ignored for uid 0, so the run
-/// drops to nobody) → bwrap (all namespaces unshared, read-only system dirs) → prlimit
-/// (rlimits) → interpreter.
+/// drops to nobody) → bwrap (all namespaces unshared, read-only system dirs) → GNU time
+/// (when installed: reports the program's exact CPU and peak memory, see <see cref="UsageReport"/>)
+/// → prlimit (rlimits) → interpreter.
 /// </summary>
 public static class BubblewrapIsolation
 {
@@ -31,6 +32,7 @@ public static class BubblewrapIsolation
             arguments.AddRange(BubblewrapArguments(launch));
             arguments.Add("--");
         }
+        if (settings.GnuTimePath is not null) arguments.AddRange(UsageReport.TimeArguments(settings.GnuTimePath));
         if (settings.PrlimitPath is not null)
         {
             arguments.Add(settings.PrlimitPath);

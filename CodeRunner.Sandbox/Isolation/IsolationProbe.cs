@@ -41,9 +41,29 @@ public static class IsolationProbe
         }
 
         if (prlimit is null) reason = (reason is null ? "" : reason + "; ") + "prlimit (util-linux) not found: runs have no rlimits";
+        var gnuTime = await FindGnuTimeAsync(cancellationToken);
         var settings = new IsolationSettings(useBubblewrap, useBubblewrap ? bwrap : null, prlimit, setpriv,
-            DropToUnprivilegedUser: isRoot && setpriv is not null, options.SandboxUid, options.SandboxGid, options.AddressSpaceAllowanceMb);
+            DropToUnprivilegedUser: isRoot && setpriv is not null, options.SandboxUid, options.SandboxGid, options.AddressSpaceAllowanceMb, gnuTime);
         return new IsolationCapabilities(settings, useBubblewrap ? "bubblewrap" : "limits-only", useBubblewrap, reason, version, CgroupV2Delegated());
+    }
+
+    /// <summary>
+    /// GNU time (Debian package 'time'), which reports the program's exact CPU and peak memory
+    /// (<see cref="UsageReport"/>). Without it both come from polling /proc and can miss the last moments of a run.
+    /// </summary>
+    private static async Task<string?> FindGnuTimeAsync(CancellationToken cancellationToken)
+    {
+        var time = File.Exists("/usr/bin/time") ? "/usr/bin/time" : null;
+        if (time is null) return null;
+        try
+        {
+            var version = await CommandRunner.ExecuteBufferedAsync(new ProcessCommand(time, ["--version"]), cancellationToken);
+            return (version.StandardOutput + version.StandardError).Contains("GNU", StringComparison.Ordinal) ? time : null;
+        }
+        catch (CommandStartException)
+        {
+            return null;
+        }
     }
 
     public static string? FindOnPath(string program)

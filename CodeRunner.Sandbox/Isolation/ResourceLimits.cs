@@ -9,8 +9,9 @@ namespace CodeRunner.Sandbox.Isolation;
 /// Memory: RLIMIT_AS alone cannot equal the tier's memory, because numpy/matplotlib map
 /// ~200 MB of address space (shared libraries, arenas, thread stacks) while using ~60 MB of
 /// RAM. So RLIMIT_AS = memory + allowance stops runaway allocations quickly (MemoryError),
-/// and the real limit (private resident memory of the whole tree) is enforced by polling
-/// /proc, because delegated cgroup v2 memory controllers are not available everywhere.
+/// and the real limit is enforced on the resident memory the run reports as its peak (the
+/// program's processes only, file-backed pages counted once; see ProcessTree.ResidentBytes and
+/// UsageReport) by polling /proc, because delegated cgroup v2 memory controllers are not available everywhere.
 /// </summary>
 public static class ResourceLimits
 {

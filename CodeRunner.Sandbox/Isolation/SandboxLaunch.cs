@@ -19,4 +19,13 @@ public sealed record IsolationSettings(
     bool DropToUnprivilegedUser,
     int SandboxUid,
     int SandboxGid,
-    int AddressSpaceAllowanceMb);
+    int AddressSpaceAllowanceMb,
+    string? GnuTimePath = null)
+{
+    /// <summary>
+    /// How many wrapper processes sit above the program in the tree we spawn: bwrap's outer
+    /// process and its pid-namespace init, then GNU time (setpriv and prlimit exec away).
+    /// Memory and CPU are the program's: processes this shallow are never counted.
+    /// </summary>
+    public int WrapperDepth => (UseBubblewrap && BubblewrapPath is not null ? 2 : 0) + (GnuTimePath is not null ? 1 : 0);
+}

@@ -14,7 +14,11 @@ public sealed record CommandExitStatus(int? ExitCode, int? Signal, TimeSpan Wall
     public bool Succeeded => ExitCode == 0;
 }
 
-/// <summary>From wait4's rusage: user + system CPU of the process tree and the largest resident set in it.</summary>
+/// <summary>
+/// User + system CPU of a process tree and the largest resident set in it. From wait4's rusage this
+/// is only the tree the child reaped, and its peak RSS is at least the host's own (posix_spawn execs
+/// from the host's address space): the sandbox replaces both with the program's (Isolation.UsageReport).
+/// </summary>
 public sealed record ResourceUsage(TimeSpan UserCpu, TimeSpan SystemCpu, long PeakRssBytes)
 {
     public TimeSpan TotalCpu => UserCpu + SystemCpu;

@@ -6,7 +6,10 @@ namespace CodeRunner.Sandbox.Processes;
 public static class ProcessTree
 {
     /// <summary>Every live descendant of <paramref name="rootPid"/> (not the root itself).</summary>
-    public static IReadOnlyList<int> Descendants(int rootPid)
+    public static IReadOnlyList<int> Descendants(int rootPid) => DescendantsWithDepth(rootPid).Select(d => d.Pid).ToList();
+
+    /// <summary>Every live descendant of <paramref name="rootPid"/> with its depth below it (children are at depth 1).</summary>
+    private static List<(int Pid, int Depth)> DescendantsWithDepth(int rootPid)
     {
         var childrenByParent = new Dictionary<int, List<int>>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
@@ -18,40 +21,59 @@ public static class ProcessTree
             list.Add(pid);
         }
 
-        var result = new List<int>();
-        var queue = new Queue<int>([rootPid]);
+        var result = new List<(int Pid, int Depth)>();
+        var queue = new Queue<(int Pid, int Depth)>([(rootPid, 0)]);
         while (queue.Count > 0)
         {
-            if (!childrenByParent.TryGetValue(queue.Dequeue(), out var children)) continue;
+            var (parentPid, depth) = queue.Dequeue();
+            if (!childrenByParent.TryGetValue(parentPid, out var children)) continue;
             foreach (var child in children)
             {
-                result.Add(child);
-                queue.Enqueue(child);
+                result.Add((child, depth + 1));
+                queue.Enqueue((child, depth + 1));
             }
         }
         return result;
     }
 
-    /// <summary>CPU time, resident and private resident memory of every live process in the tree rooted at <paramref name="rootPid"/>.</summary>
-    public static IReadOnlyList<ProcessSample> Sample(int rootPid)
+    /// <summary>
+    /// Resident memory of a set of processes, the same quantity as one process's VmRSS: private
+    /// pages (anonymous + shared memory) of each, plus file-backed pages (the interpreter and
+    /// its libraries, mapped by every process) counted once.
+    /// </summary>
+    public static long ResidentBytes(IReadOnlyCollection<ProcessSample> samples) =>
+        samples.Sum(s => s.PrivateResidentBytes) + samples.Select(s => s.FileResidentBytes).DefaultIfEmpty().Max();
+
+    /// <summary>
+    /// CPU time, resident memory and peak resident memory (VmHWM) of every live process in the
+    /// tree rooted at <paramref name="rootPid"/> that is at least <paramref name="minDepth"/> levels
+    /// below it (the root is depth 0), so wrapper processes above the program are left out.
+    /// </summary>
+    public static IReadOnlyList<ProcessSample> Sample(int rootPid, int minDepth = 0)
     {
         var samples = new List<ProcessSample>();
-        foreach (var pid in Descendants(rootPid).Prepend(rootPid))
+        foreach (var (pid, depth) in DescendantsWithDepth(rootPid).Prepend((rootPid, 0)))
         {
+            if (depth < minDepth) continue;
             try
             {
                 var stat = File.ReadAllText($"/proc/{pid}/stat");
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 // Fields 14 and 15 of stat (utime, stime) in clock ticks of 1/100 s.
                 var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                long resident = 0, privateResident = 0;
+                long peakResident = 0, anonymous = 0, file = 0, shared = 0;
                 foreach (var line in File.ReadLines($"/proc/{pid}/status"))
                 {
-                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) resident = ParseKb(line) * 1024;
-                    else if (line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssShmem:", StringComparison.Ordinal))
-                        privateResident += ParseKb(line) * 1024;
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peakResident = ParseKb(line) * 1024;
+                    else if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anonymous = ParseKb(line) * 1024;
+                    else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = ParseKb(line) * 1024;
+                    else if (line.StartsWith("RssShmem:", StringComparison.Ordinal))
+                    {
+                        shared = ParseKb(line) * 1024;
+                        break;
+                    }
                 }
-                samples.Add(new ProcessSample(pid, TimeSpan.FromMilliseconds(ticks * 10), resident, privateResident));
+                samples.Add(new ProcessSample(pid, TimeSpan.FromMilliseconds(ticks * 10), anonymous + shared, file, Math.Max(anonymous + shared + file, peakResident)));
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
             {
@@ -114,4 +136,8 @@ public static class ProcessTree
     }
 }
 
-public sealed record ProcessSample(int Pid, TimeSpan Cpu, long ResidentBytes, long PrivateResidentBytes);
+/// <summary>One process at one moment: CPU so far, its resident set (VmRSS) split into private and file-backed pages, and the set's high-water mark (VmHWM).</summary>
+public sealed record ProcessSample(int Pid, TimeSpan Cpu, long PrivateResidentBytes, long FileResidentBytes, long PeakResidentBytes)
+{
+    public long ResidentBytes => PrivateResidentBytes + FileResidentBytes;
+}

@@ -17,7 +17,10 @@ public sealed class SandboxAbuseTests(SandboxFixture sandbox) : IClassFixture<Sa
                    "    except OSError:\n        failed = True\n        break\n    if pid == 0:\n" +
                    "        os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(30)', '" + marker + "'])\n" +
                    "print('fork refused' if failed else 'fork never refused', flush=True)";
-        var run = await sandbox.RunAsync(sandbox.Request(code));
+        // ~31 idle interpreters hold ~4 MB of private memory each, as much as the smallest tier allows in total:
+        // give memory room so this test sees the process limit, not the memory watchdog, stop the bomb.
+        var limits = SandboxFixture.ShortLimits with { MemoryMb = 512 };
+        var run = await sandbox.RunAsync(sandbox.Request(code, limits));
 
         Assert.Contains("fork refused", run.Stdout);
         Assert.Empty(ProcessTree.FindByCommandLine(marker));
