@@ -15,9 +15,9 @@ COPY wwwroot-assets/ wwwroot-assets/
 RUN dotnet publish CodeRunner.Web/CodeRunner.Web.csproj -c Release -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
-# bubblewrap + util-linux (prlimit, setpriv) isolate runs; python3 is the base environment.
+# bubblewrap + util-linux (prlimit, setpriv) isolate runs; GNU time reports exact CPU and peak memory; python3 is the base environment.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap util-linux python3 python3-venv python3-pip \
+ && apt-get install -y --no-install-recommends bubblewrap util-linux time python3 python3-venv python3-pip \
       python3-numpy python3-matplotlib fonts-wqy-microhei ca-certificates curl bzip2 \
  && rm -rf /var/lib/apt/lists/*
 # micromamba for conda environments (optional: without it CodeRunner uses venv).

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(bubblewrap chromium fonts-wqy-microhei curl python3 python3-venv python3-pip python3-numpy python3-matplotlib python3-requests)
+packages=(bubblewrap time chromium fonts-wqy-microhei curl python3 python3-venv python3-pip python3-numpy python3-matplotlib python3-requests)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
