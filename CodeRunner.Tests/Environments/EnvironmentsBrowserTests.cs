@@ -70,13 +70,16 @@ public sealed class EnvironmentsBrowserTests(EnvironmentsBrowserFixture fixture)
             Assert.Contains("--find-links", await page.Locator("[data-testid=operation-log]").InnerTextAsync());
             await BrowserAppFixture.ScreenshotAsync(page, "environments-packages");
 
-            // The run page (branch `run`) runs through the same resolution; here the sandbox runs the env's interpreter directly.
-            var resolved = await fixture.App.WithScopeAsync(services =>
-                services.GetRequiredService<EnvironmentService>().ResolveForRunAsync(CodeRunnerAppFactory.RefOf(user), "web-env"));
-            var (result, output) = await EnvironmentServiceTests.RunAsync(fixture.App.Services.GetRequiredService<ICodeRunner>(), resolved!,
-                "import coderunner_greeting\nprint(coderunner_greeting.greet('浏览器'))");
-            Assert.True(result.Status == RunStatus.Success, output);
-            Assert.Equal("你好, 浏览器", output.Trim());
+            // The package is importable in the next run on the run page, in the chosen environment.
+            await page.GotoAsync("/run");
+            await page.Locator("#run-start:not([disabled])").WaitForAsync(LongWait);
+            await page.Locator("#run-environment").SelectOptionAsync("web-env");
+            await CodeRunner.Tests.Execution.RunPageBrowserTests.TypeCodeAsync(page, "import coderunner_greeting\nprint(coderunner_greeting.greet('浏览器'))\n");
+            await page.Locator("#run-start").ClickAsync();
+            await page.Locator("#run-status").WaitForAsync(LongWait);
+            Assert.Equal("成功", (await page.Locator("#run-status").InnerTextAsync()).Trim());
+            Assert.Contains("你好, 浏览器", WebUtility.HtmlDecode(await page.Locator("#run-output").InnerTextAsync()));
+            await BrowserAppFixture.ScreenshotAsync(page, "environments-run-imports-package");
         });
     }
 

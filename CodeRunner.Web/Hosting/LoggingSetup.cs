@@ -17,6 +17,8 @@ public static class LoggingSetup
             // BootstrapBlazor logs every resource lookup it falls back on at Information.
             .MinimumLevel.Override("BootstrapBlazor", LogEventLevel.Warning)
             .MinimumLevel.Override("BootstrapBlazor.Components.JsonStringLocalizer", LogEventLevel.Warning)
+            // It warns about every file of wwwroot-assets/, which UseStaticFiles serves (and publish copies) on purpose.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Builder.StaticAssetDevelopmentRuntimeHandler", LogEventLevel.Error)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")

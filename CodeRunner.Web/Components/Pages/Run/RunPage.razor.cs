@@ -19,7 +19,9 @@ namespace CodeRunner.Web.Components.Pages.Run;
 /// </summary>
 public partial class RunPage : IAsyncDisposable
 {
-    public const string EditorId = "run-editor";
+    // Unique per page instance: BlazorMonaco keys editors by id, so when one run page replaces another (a redirect
+    // right after sign-in), disposing the old editor must not remove the new one.
+    private readonly string EditorId = "run-editor-" + Guid.NewGuid().ToString("N")[..8];
     public const int MaxBrowserChars = 200_000;
     private const int SegmentChars = 4096;
     private static readonly TimeSpan RenderInterval = TimeSpan.FromMilliseconds(50);
