@@ -55,7 +55,7 @@ public sealed partial class ReadmeExampleTests : IAsyncLifetime
     /// <summary>Fenced blocks of a language in README.md, with the documented local address swapped for the test server.</summary>
     private IEnumerable<string> CodeBlocks(string language)
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
         return FencedBlock().Matches(readme)
             .Where(m => m.Groups[1].Value == language)
             .Select(m => m.Groups[2].Value.Replace("http://localhost:5080", baseUrl.TrimEnd('/')));
@@ -71,13 +71,6 @@ public sealed partial class ReadmeExampleTests : IAsyncLifetime
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.True(process.ExitCode == 0, $"{program} exited {process.ExitCode}: {await stderr}");
         return await stdout;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CodeRunner.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("CodeRunner.sln");
     }
 
     [GeneratedRegex("```(\\w+)\\n(.*?)```", RegexOptions.Singleline)]

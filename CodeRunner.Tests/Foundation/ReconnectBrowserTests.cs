@@ -107,10 +107,7 @@ public sealed class ReconnectBrowserTests : IAsyncLifetime
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = testBin.Parent!.Name;     // bin/<Configuration>/net10.0
-        for (var dir = testBin; dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CodeRunner.sln")))
-                return Path.Combine(dir.FullName, "CodeRunner.Web", "bin", configuration, testBin.Name);
-        throw new DirectoryNotFoundException("CodeRunner.sln not found above " + testBin.FullName);
+        return Path.Combine(RepositoryPaths.Root, "CodeRunner.Web", "bin", configuration, testBin.Name);
     }
 
     private static int FreePort()
