@@ -129,6 +129,44 @@ public class RunPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
         fixture.App.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().Snippets.AsNoTracking().Where(s => s.UserId == user.Id).ToListAsync());
 
     [Fact]
+    public async Task The_editor_is_created_again_when_its_first_start_fails()
+    {
+        var user = await fixture.App.CreateUserAsync(level: 2);
+        var page = await fixture.NewPageAsync();
+        // Make Monaco's first creation fail, as it does when it loses a race with the DOM while pages are swapped.
+        await page.AddInitScriptAsync("""
+            (() => {
+              let holder;
+              let failed = false;
+              Object.defineProperty(window, 'blazorMonaco', {
+                configurable: true,
+                set(value) { holder = value; },
+                get() {
+                  const editor = holder && holder.editor;
+                  if (editor && !editor.__failOnce) {
+                    const create = editor.create;
+                    editor.create = function (...args) {
+                      if (!failed) { failed = true; throw new TypeError('simulated: container is gone'); }
+                      return create.apply(this, args);
+                    };
+                    editor.__failOnce = true;
+                  }
+                  return holder;
+                }
+              });
+            })();
+            """);
+        await BrowserAppFixture.RunAsync(page, nameof(The_editor_is_created_again_when_its_first_start_fails), async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/run");
+            await page.Locator("#run-start:not([disabled])").WaitForAsync();
+            await TypeCodeAsync(page, "print('editor is back')\n");
+            await page.Locator("#run-start").ClickAsync();
+            await page.Locator("#run-output").GetByText("editor is back").WaitForAsync();
+        });
+    }
+
+    [Fact]
     public async Task A_snippet_opened_from_the_library_link_shows_its_code_and_title_in_the_run_page()
     {
         var user = await fixture.App.CreateUserAsync(level: 2);

@@ -9,6 +9,7 @@ using CodeRunner.Sandbox.Execution;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.JSInterop;
+using CodeRunner.Web.Components.Shared;
 
 namespace CodeRunner.Web.Components.Pages.Run;
 
@@ -36,6 +37,7 @@ public partial class RunPage : IAsyncDisposable
     private readonly List<RunOutput> pending = [];
     private readonly List<Segment> segments = [];
     private StandaloneCodeEditor editor = default!;
+    private RetryingErrorBoundary? editorBoundary;
     private ElementReference outputElement;
     private IJSObjectReference? module;
     private UserRef user = default!;
@@ -127,6 +129,20 @@ public partial class RunPage : IAsyncDisposable
     };
 
     private async Task OnEditorReadyAsync()
+    {
+        try
+        {
+            await SetUpEditorAsync();
+        }
+        catch (JSException exception)
+        {
+            // The editor went away while it was being set up (its page was replaced); the boundary re-creates it.
+            Logger.LogWarning(exception, "Setting up the run page editor failed");
+            editorReady = false;
+        }
+    }
+
+    private async Task SetUpEditorAsync()
     {
         module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/run.js");
         var code = initialCode ?? await module.InvokeAsync<string?>("loadCode", StorageKey) ?? RunTemplates.All[0].Code;
