@@ -37,6 +37,7 @@ public sealed class ArtifactCleanupService(IServiceScopeFactory scopes, IOptions
         var cutoff = clock.GetUtcNow().UtcDateTime.AddHours(-options.Value.ArtifactRetentionHours);
         var expired = await db.CodeExecutions
             .Where(e => e.ArtifactDirectory != null && e.CreatedAt < cutoff && e.Status != ExecutionStatus.Running)
+            .OrderBy(e => e.Id)     // oldest first, in batches
             .Take(500)
             .ToListAsync(cancellationToken);
         foreach (var row in expired)
