@@ -60,6 +60,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<AccountService>();
         services.AddScoped<AuditQueries>();
         services.AddScoped<QuotaService>();
+        services.AddSingleton<TierLimitGate>();
         services.AddScoped<UserAdministrationService>();
 
         services.AddExecutionFeature(configuration);

@@ -22,7 +22,7 @@ public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
 public sealed record ApiKeyIdentity(UserRef User, int KeyId, string KeyName);
 
 /// <summary>API keys: the secret is `sk-` + 43 url-safe random characters; only its SHA-256 is stored.</summary>
-public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, AuditService audit, TimeProvider clock)
+public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, TierLimitGate limitGate, AuditService audit, TimeProvider clock)
 {
     public const string SecretPrefix = "sk-";
     public const int MaxNameLength = 100;
@@ -36,6 +36,7 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, A
         var now = clock.GetUtcNow().UtcDateTime;
         if (expiresAtUtc is { } expiry && expiry <= now) throw new ValidationError("apikey.expiry_in_past", "expiresAt", "The expiry must be in the future.");
 
+        using var gate = await limitGate.EnterAsync("api-keys", actor.Id, cancellationToken);
         var (count, limit) = await GetUsageAsync(actor, cancellationToken);
         if (limit is { } max && count >= max)
             throw new QuotaExceededError("apikey.limit_reached", $"At most {max} API keys on this tier.", max, count, DateTime.MaxValue);

@@ -8,11 +8,12 @@ using Microsoft.EntityFrameworkCore;
 namespace CodeRunner.Core.Library;
 
 /// <summary>A user's code library: create, edit, delete, copy public snippets, save from the run page.</summary>
-public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, AuditService audit, TimeProvider clock)
+public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, TierLimitGate limitGate, AuditService audit, TimeProvider clock)
 {
     public async Task<Snippet> CreateAsync(UserRef actor, SnippetEdit edit, CancellationToken cancellationToken = default)
     {
         var normalized = Validate(edit);
+        using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
         await EnsureBelowLimitAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var snippet = new Snippet { UserId = actor.Id, Title = "", Code = "", CreatedAt = now };
@@ -53,6 +54,7 @@ public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, 
     public async Task<Snippet> CopyAsync(UserRef actor, int id, CancellationToken cancellationToken = default)
     {
         var source = await GetAsync(actor, id, cancellationToken);
+        using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
         await EnsureBelowLimitAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var copy = new Snippet

@@ -57,6 +57,26 @@ public class ApiKeyServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRu
     }
 
     [Fact]
+    public async Task Eight_racing_creates_leave_a_free_user_with_exactly_two_keys()
+    {
+        var user = await app.CreateUserAsync(level: 1);
+        var attempts = Enumerable.Range(0, 8).Select(async i =>
+        {
+            try
+            {
+                await app.CreateKeyAsync(user, $"race {i}");
+                return true;
+            }
+            catch (QuotaExceededError)
+            {
+                return false;
+            }
+        });
+        Assert.Equal(2, (await Task.WhenAll(attempts)).Count(ok => ok));
+        Assert.Equal(2, await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().ApiKeys.CountAsync(k => k.UserId == user.Id)));
+    }
+
+    [Fact]
     public async Task A_key_needs_a_name_and_a_future_expiry()
     {
         var user = await app.CreateUserAsync(level: 4);

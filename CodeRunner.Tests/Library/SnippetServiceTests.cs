@@ -26,6 +26,28 @@ public class SnippetServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeR
     }
 
     [Fact]
+    public async Task Twelve_racing_creates_leave_a_free_user_with_exactly_five_snippets()
+    {
+        var user = CodeRunnerAppFactory.RefOf(await app.CreateUserAsync(level: 1));
+        var attempts = Enumerable.Range(0, 12).Select(async i =>
+        {
+            try
+            {
+                await WithAsync(s => s.CreateAsync(user, Edit($"race {i}")));
+                return true;
+            }
+            catch (QuotaExceededError)
+            {
+                return false;
+            }
+        });
+        var created = (await Task.WhenAll(attempts)).Count(ok => ok);
+        Assert.Equal(5, created);
+        var stored = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().Snippets.CountAsync(x => x.UserId == user.Id));
+        Assert.Equal(5, stored);
+    }
+
+    [Fact]
     public async Task Copying_a_public_snippet_counts_against_the_limit_and_makes_a_private_copy()
     {
         var author = CodeRunnerAppFactory.RefOf(await app.CreateUserAsync());

@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+
+namespace CodeRunner.Core.Tiers;
+
+/// <summary>
+/// Serializes one user's limit-checked creations (count, then insert) inside this process, so two racing
+/// requests cannot both pass a tier limit such as the snippet or API key count. One web node per database is
+/// the supported deployment; several nodes would need a database-side check instead.
+/// </summary>
+public sealed class TierLimitGate
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new();
+
+    public async Task<IDisposable> EnterAsync(string limit, string userId, CancellationToken cancellationToken)
+    {
+        var gate = gates.GetOrAdd(limit + ":" + userId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0) gate.Release();
+        }
+    }
+}
