@@ -58,3 +58,30 @@ public class DatabaseLifecycleTests
         }
     }
 }
+
+public class InterruptedRunRecoveryTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
+{
+    [Fact]
+    public async Task Runs_left_running_by_a_dead_server_are_marked_failed_at_the_next_start()
+    {
+        var user = await app.CreateUserAsync();
+        var id = await app.WithScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<CodeRunnerDbContext>();
+            var row = new CodeRunner.Core.Execution.CodeExecution
+            {
+                UserId = user.Id, Code = "import time; time.sleep(600)", Status = CodeRunner.Core.Execution.ExecutionStatus.Running, CreatedAt = DateTime.UtcNow,
+            };
+            db.CodeExecutions.Add(row);
+            await db.SaveChangesAsync();
+            return row.Id;
+        });
+
+        // What Program.cs does at every start.
+        await app.Services.InitializeDatabaseAsync();
+
+        var status = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().CodeExecutions
+            .Where(e => e.Id == id).Select(e => e.Status).SingleAsync());
+        Assert.Equal(CodeRunner.Core.Execution.ExecutionStatus.Failed, status);
+    }
+}
