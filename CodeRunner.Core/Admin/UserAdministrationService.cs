@@ -40,7 +40,7 @@ public sealed class UserAdministrationService(CodeRunnerDbContext db, UserManage
         page = Math.Max(1, page);
         var total = await query.CountAsync(cancellationToken);
         var adminRoleId = await db.Roles.Where(r => r.Name == UserRef.AdminRole).Select(r => r.Id).FirstOrDefaultAsync(cancellationToken);
-        var rows = await query.OrderBy(u => u.CreatedAt).Skip((page - 1) * pageSize).Take(pageSize)
+        var rows = await query.OrderBy(u => u.CreatedAt).Skip(PagedResult<UserSummary>.SkipFor(page, pageSize)).Take(pageSize)
             .Select(u => new UserSummary
             {
                 Id = u.Id, UserName = u.UserName!, Email = u.Email, FullName = u.FullName, Level = u.Level, IsActive = u.IsActive,

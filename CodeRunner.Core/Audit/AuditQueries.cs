@@ -22,7 +22,7 @@ public sealed class AuditQueries(CodeRunnerDbContext db)
         var pageSize = PagedResult<AuditLog>.ClampPageSize(query.PageSize);
         var page = Math.Max(1, query.Page);
         var total = await rows.CountAsync(cancellationToken);
-        var items = await rows.OrderByDescending(a => a.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        var items = await rows.OrderByDescending(a => a.Id).Skip(PagedResult<AuditLog>.SkipFor(page, pageSize)).Take(pageSize).ToListAsync(cancellationToken);
         return new PagedResult<AuditLog>(items, total, page, pageSize);
     }
 }

@@ -102,15 +102,16 @@ public sealed class EnvironmentService(
     /// For a run: the interpreter and prefix of the environment the user chose, after checking they may use
     /// it (their own, a public one, or any as admin) and that it is ready; records it as used now.
     /// Null or "base" gives the base interpreter (Prefix null). Returns null when no active environment has
-    /// that name; throws <see cref="ForbiddenError"/> for someone else's private environment.
+    /// that name; throws <see cref="NotFoundError"/> for someone else's private environment.
     /// </summary>
     public async Task<ResolvedEnvironment?> ResolveForRunAsync(UserRef actor, string? name, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(name) || IsBase(name)) return new ResolvedEnvironment(BaseName, baseEnvironment.InterpreterPath, null);
         var environment = await db.PythonEnvironments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == name, cancellationToken);
         if (environment is null || !environment.IsActive || !manager.Exists(environment.Name)) return null;
+        // Someone else's private environment does not exist as far as the actor can tell.
         if (environment.OwnerId != actor.Id && !environment.IsPublic && !actor.IsAdmin)
-            throw new ForbiddenError($"Environment '{name}' is private.");
+            throw new NotFoundError("environment", name);
         var now = Now;
         await db.PythonEnvironments.Where(e => e.Id == environment.Id)
             .ExecuteUpdateAsync(setters => setters.SetProperty(e => e.LastUsedAt, now), cancellationToken);
@@ -411,7 +412,7 @@ public sealed class EnvironmentService(
         var row = await WithOwners(db.PythonEnvironments.AsNoTracking().Where(e => e.Name == name)).FirstOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundError("environment", name);
         if (row.Environment.OwnerId != actor.Id && !actor.IsAdmin && !(row.Environment.IsPublic && row.Environment.IsActive))
-            throw new ForbiddenError($"Environment '{name}' is private.");
+            throw new NotFoundError("environment", name);
         return row;
     }
 
@@ -423,7 +424,12 @@ public sealed class EnvironmentService(
         if (IsBase(name)) throw new ForbiddenError("The base environment is read-only.");
         var environment = await context.PythonEnvironments.FirstOrDefaultAsync(e => e.Name == name, cancellationToken)
             ?? throw new NotFoundError("environment", name);
-        if (environment.OwnerId != actor.Id && !actor.IsAdmin) throw new ForbiddenError($"Environment '{name}' belongs to another user.");
+        if (environment.OwnerId != actor.Id && !actor.IsAdmin)
+        {
+            // Only a public, ready environment of someone else is visible; anything else is "not found".
+            if (!(environment.IsPublic && environment.IsActive)) throw new NotFoundError("environment", name);
+            throw new ForbiddenError($"Environment '{name}' belongs to another user.");
+        }
         return environment;
     }
 

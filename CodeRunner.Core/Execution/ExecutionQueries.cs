@@ -46,7 +46,7 @@ public sealed class ExecutionQueries(CodeRunnerDbContext db)
         var total = await query.CountAsync(cancellationToken);
         var rows = await query
             .OrderByDescending(e => e.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Skip(PagedResult<ExecutionSummary>.SkipFor(page, pageSize)).Take(pageSize)
             .Select(e => new
             {
                 e.Id, e.UserId, UserName = db.Users.Where(u => u.Id == e.UserId).Select(u => u.UserName).FirstOrDefault(),

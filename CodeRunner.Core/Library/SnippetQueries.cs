@@ -43,7 +43,7 @@ public sealed class SnippetQueries(CodeRunnerDbContext db)
         }
         var total = await source.CountAsync(cancellationToken);
         var rows = await source.OrderByDescending(s => s.UpdatedAt).ThenByDescending(s => s.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+            .Skip(PagedResult<SnippetView>.SkipFor(page, pageSize)).Take(pageSize).ToListAsync(cancellationToken);
         return new PagedResult<SnippetView>(await ViewsAsync(db, rows, cancellationToken), total, page, pageSize);
     }
 

@@ -113,6 +113,35 @@ public class ApiEndpointTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunn
         Assert.True((await JsonAsync(response)).GetProperty("errors").TryGetProperty("code", out _));
     }
 
+    [Theory]
+    [InlineData("null")]
+    [InlineData("")]
+    public async Task A_null_or_empty_execute_body_is_a_client_error_not_a_crash(string body)
+    {
+        var me = await app.CreateUserAsync();
+        var client = app.BearerClient((await app.CreateKeyAsync(me)).Secret);
+        var response = await client.PostAsync("/api/v1/execute", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.InRange((int)response.StatusCode, 400, 499);
+    }
+
+    [Fact]
+    public async Task A_page_number_far_past_the_end_is_an_empty_page_not_the_first_one()
+    {
+        var me = await app.CreateUserAsync();
+        var marker = "zz" + Guid.NewGuid().ToString("N")[..8];
+        await app.CreateSnippetAsync(me, $"{marker} only");
+        var client = app.BearerClient((await app.CreateKeyAsync(me)).Secret);
+
+        foreach (var page in new[] { int.MaxValue, 1_000_000_000 })
+        {
+            var response = await client.GetAsync($"/api/v1/codes?search={marker}&page={page}&page_size=100");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var json = await JsonAsync(response);
+            Assert.Equal(1, json.GetProperty("total_count").GetInt32());
+            Assert.Empty(json.GetProperty("items").EnumerateArray());
+        }
+    }
+
     [Fact]
     public async Task Malformed_json_is_400()
     {

@@ -103,4 +103,20 @@ public class ApiKeyServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRu
         Assert.Contains("mine", created.Details);
         Assert.DoesNotContain(audits, a => (a.Details ?? "").Contains(key.Secret[3..]));
     }
+
+    [Fact]
+    public async Task Choosing_the_last_calendar_day_as_expiry_creates_a_key_instead_of_crashing_the_page()
+    {
+        var lastDay = CodeRunner.Web.Components.Pages.ApiKeys.ApiKeysPage.ExpiryUtcFor(new DateTime(9999, 12, 31));
+        Assert.Equal(DateTime.MaxValue, lastDay);
+        Assert.Null(CodeRunner.Web.Components.Pages.ApiKeys.ApiKeysPage.ExpiryUtcFor(null));
+        var tomorrow = DateTime.Now.Date.AddDays(1);
+        Assert.Equal(DateTime.SpecifyKind(tomorrow.AddDays(1), DateTimeKind.Local).ToUniversalTime(),
+            CodeRunner.Web.Components.Pages.ApiKeys.ApiKeysPage.ExpiryUtcFor(tomorrow));
+
+        var user = await app.CreateUserAsync();
+        var created = await app.WithScopeAsync(sp => sp.GetRequiredService<ApiKeyService>().CreateAsync(CodeRunnerAppFactory.RefOf(user), "far future", lastDay));
+        Assert.False(created.Key.IsExpiredAt(DateTime.UtcNow));
+        Assert.Equal(HttpStatusCode.OK, (await app.BearerClient(created.Secret).GetAsync("/api/v1/codes")).StatusCode);
+    }
 }

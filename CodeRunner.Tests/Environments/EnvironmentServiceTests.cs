@@ -73,8 +73,23 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
 
         var list = await WithEnvironments(s => s.ListAsync(other));
         Assert.DoesNotContain(list, e => e.Name == Shared);
-        await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => s.ResolveForRunAsync(other, Shared)));
-        await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => s.ListPackagesAsync(other, Shared)));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.ResolveForRunAsync(other, Shared)));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.ListPackagesAsync(other, Shared)));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.GetAsync(other, Shared)));
+    }
+
+    [Fact]
+    public async Task Changing_another_users_private_environment_looks_like_it_does_not_exist()
+    {
+        await WithEnvironments(async s => { await s.SetPublicAsync(Owner, Shared, false); return 0; });
+        var other = await NewUserAsync();
+
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => DrainAsync(s.InstallAsync(other, Shared, TestWheelhouse.Extra, null))));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => DrainAsync(s.UninstallAsync(other, Shared, TestWheelhouse.Greeting))));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.UpdateAsync(other, Shared, new EnvironmentEdit("mine now", null, true))));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(async s => { await s.SetPublicAsync(other, Shared, true); return 0; }));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(async s => { await s.DeleteAsync(other, Shared); return 0; }));
+        Assert.False((await WithEnvironments(s => s.GetAsync(Owner, Shared))).IsPublic);
     }
 
     [Fact]

@@ -165,6 +165,17 @@ public class AccountHttpTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunn
     }
 
     [Fact]
+    public async Task Error_page_labels_the_request_id_in_the_chosen_language()
+    {
+        var client = NewClient();
+        var chinese = WebUtility.HtmlDecode(await client.GetStringAsync("/error"));
+        Assert.Contains("请求编号：", chinese);
+        Assert.DoesNotContain("Request ID:", chinese);
+        await client.GetAsync("/culture/set?culture=en-US&returnUrl=%2F");
+        Assert.Contains("Request ID:", WebUtility.HtmlDecode(await client.GetStringAsync("/error")));
+    }
+
+    [Fact]
     public async Task Culture_switch_refuses_redirects_to_other_sites()
     {
         var set = await NewClient().GetAsync("/culture/set?culture=zh-CN&returnUrl=https%3A%2F%2Fevil.example%2F");
