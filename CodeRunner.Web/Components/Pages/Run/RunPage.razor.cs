@@ -356,8 +356,6 @@ public partial class RunPage : IAsyncDisposable
         outcome = null;
     }
 
-    private string StatusLabel(string status) => L["Status_" + status];
-
     private string ArtifactUrl(string name, bool download)
     {
         var escaped = string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
