@@ -19,7 +19,6 @@ public static class PipelineExtensions
         app.UseMustChangePassword();
 
         app.MapStaticAssets();
-        app.MapBlazorScript();
         app.MapAccountEndpoints();
         return app;
     }
