@@ -53,6 +53,7 @@ public static class WebServiceCollectionExtensions
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         services.AddScoped<CurrentUser>();
         services.AddScoped<ErrorMessages>();
+        services.AddScoped<CodeRunner.Web.Components.Shared.UiFeedback>();
         services.AddScoped<IdentityRedirectManager>();
 
         services.AddAuthentication(options =>
