@@ -10,7 +10,7 @@ using MudBlazor.Services;
 namespace CodeRunner.Tests.Ui;
 
 /// <summary>The shared "run an action, say how it went" helper, against MudBlazor's real snackbar and our real resx.</summary>
-public sealed class UiFeedbackTests : IDisposable
+public sealed class UiFeedbackTests : IAsyncLifetime
 {
     private readonly BunitContext context = new();
     private readonly CultureInfo previousCulture = CultureInfo.CurrentUICulture;
@@ -69,9 +69,12 @@ public sealed class UiFeedbackTests : IDisposable
         Assert.Empty(Snackbar.ShownSnackbars);
     }
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // Async: MudBlazor's services are only IAsyncDisposable.
+    public async Task DisposeAsync()
     {
         CultureInfo.CurrentUICulture = previousCulture;
-        context.Dispose();
+        await context.DisposeAsync();
     }
 }

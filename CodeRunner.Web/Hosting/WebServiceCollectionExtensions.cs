@@ -27,6 +27,7 @@ public static class WebServiceCollectionExtensions
             options.SnackbarConfiguration.PreventDuplicates = false;
             options.SnackbarConfiguration.VisibleStateDuration = 5000;
         });
+        services.AddTransient<MudLocalizer, MudTranslations>();     // MudBlazor's own texts from our resx (zh-CN, en-US)
         services.AddScoped<ThemeState>();
         services.AddLocalization(options => options.ResourcesPath = "Resources");
         services.Configure<RequestLocalizationOptions>(options =>
