@@ -30,7 +30,7 @@ public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<Browse
             await Assertions.Expect(page.Locator(".user-name")).ToContainTextAsync(name);
             await BrowserAppFixture.ScreenshotAsync(page, "shell-zh");
 
-            await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "English" }).ClickAsync();
             await BrowserAppFixture.WaitForInteractiveAsync(page);
             await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Library" })).ToBeVisibleAsync();
             await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Run", Exact = true })).ToBeVisibleAsync();
@@ -52,7 +52,7 @@ public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<Browse
         await BrowserAppFixture.RunAsync(page, nameof(Language_choice_is_remembered_on_the_profile_for_the_next_sign_in), async () =>
         {
             await fixture.SignInAsync(page, user.UserName!);
-            await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "English" }).ClickAsync();
             await BrowserAppFixture.WaitForInteractiveAsync(page);
         });
 
