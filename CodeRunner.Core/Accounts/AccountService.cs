@@ -137,6 +137,8 @@ public sealed partial class AccountService(
 
     public async Task ChangePasswordAsync(UserRef actor, string currentPassword, string newPassword, CancellationToken cancellationToken = default)
     {
+        if (newPassword.Length > AccountInputRules.MaxPasswordLength)
+            throw new ValidationError("account.password_too_long", "NewPassword", "Password is too long.", AccountInputRules.MaxPasswordLength);
         var user = await users.FindByIdAsync(actor.Id) ?? throw new NotFoundError("user", actor.Id);
         if (currentPassword == newPassword)
             throw new ValidationError("account.password_unchanged", "NewPassword", "The new password must differ from the current one.");

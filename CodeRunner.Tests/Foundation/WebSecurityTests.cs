@@ -254,7 +254,7 @@ public class WebSecurityTests(ProxiedAppFactory app) : IClassFixture<ProxiedAppF
     }
 
     [Fact]
-    public async Task Audit_rows_are_cut_to_their_columns_and_registration_refuses_an_oversized_email()
+    public async Task Audit_rows_are_cut_to_their_columns_and_oversized_account_inputs_are_refused()
     {
         await InScopeAsync(async sp =>
         {
@@ -269,6 +269,11 @@ public class WebSecurityTests(ProxiedAppFactory app) : IClassFixture<ProxiedAppF
             var error = await Assert.ThrowsAsync<ValidationError>(() => sp.GetRequiredService<AccountService>()
                 .RegisterAsync(new RegisterRequest("longmail", new string('m', 100_000) + "@example.test", "Passw0rd-Test")));
             Assert.Equal("account.email_too_long", error.Code);
+
+            var user = await app.CreateUserAsync();
+            var tooLong = await Assert.ThrowsAsync<ValidationError>(() => sp.GetRequiredService<AccountService>()
+                .ChangePasswordAsync(CodeRunnerAppFactory.RefOf(user), CodeRunnerAppFactory.DefaultPassword, new string('p', AccountInputRules.MaxPasswordLength + 1)));
+            Assert.Equal("account.password_too_long", tooLong.Code);
             return 0;
         });
     }
