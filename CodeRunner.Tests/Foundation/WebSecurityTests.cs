@@ -131,7 +131,12 @@ public class WebSecurityTests(ProxiedAppFactory app) : IClassFixture<ProxiedAppF
             Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{path}: {(int)response.StatusCode}");
             Assert.Equal("/account/change-password", Location(response));
         }
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account/change-password")).StatusCode);
+        var changePage = await client.GetAsync("/account/change-password");
+        Assert.Equal(HttpStatusCode.OK, changePage.StatusCode);
+        // The user menu still shows who is signed in and the sign-out button there.
+        var menu = new HtmlParser().ParseDocument(await changePage.Content.ReadAsStringAsync()).QuerySelector(".user-menu")!.TextContent;
+        Assert.Contains(admin.UserName!, menu);
+        Assert.Contains("退出登录", menu);
 
         // Inside a circuit, AuthorizeRouteView asks the same authorization service.
         await InScopeAsync(async sp =>
