@@ -63,6 +63,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddScoped<AuditService>();
         services.AddScoped<AccountService>();
+        services.AddSingleton<SignInThrottle>();
         services.AddScoped<AuditQueries>();
         services.AddScoped<QuotaService>();
         services.AddSingleton<TierLimitGate>();

@@ -10,7 +10,7 @@ public static class SecurityHeaders
         "style-src 'self' 'unsafe-inline'; " +
         "img-src 'self' data: blob:; " +
         "font-src 'self' data:; " +
-        "connect-src 'self' ws: wss:; " +
+        "connect-src 'self'; " +             // 'self' covers same-origin ws:/wss: (CSP3; Chromium, Firefox, Safari 15.4+)
         "worker-src 'self' blob:; " +
         "frame-ancestors 'none'; " +
         "base-uri 'self'; " +
