@@ -18,6 +18,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddSingleton<IEnvironmentManager>(provider => EnvironmentManagerFactory.Create(
             provider.GetRequiredService<IOptions<SandboxOptions>>().Value,
             provider.GetRequiredService<SandboxCodeRunner>().BaseInterpreter.Path,
+            provider.GetRequiredService<SandboxCodeRunner>().Tools,
             provider.GetRequiredService<ILoggerFactory>()));
         return services;
     }

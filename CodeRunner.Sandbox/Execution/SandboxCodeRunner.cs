@@ -32,6 +32,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         this.logger = logger ?? NullLogger<SandboxCodeRunner>.Instance;
         runsDirectory = Path.GetFullPath(options.RunsDirectory);
         Directory.CreateDirectory(runsDirectory);
+        Sweeper = new RunDirectorySweeper(runsDirectory, this.logger);
         // Start-up only: a singleton probes the machine once (two short process starts). Task.Run keeps the
         // blocking wait off any synchronization context (a Blazor renderer would deadlock on it).
         capabilities = Task.Run(() => IsolationProbe.DetectAsync(options)).GetAwaiter().GetResult();
@@ -43,6 +44,10 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
             this.logger.LogWarning("SANDBOX NOT ISOLATED: untrusted code runs with resource limits only, on the host's file system and network. Reason: {Reason}", capabilities.Reason);
         else
             this.logger.LogInformation("Sandbox: {Mode} ({Version}), base python {Python} {PythonVersion}", Info.Mode, Info.BubblewrapVersion, Info.BasePythonPath, Info.PythonVersion);
+        // Leftovers of a crash or restart: unmount and remove before the first run (artifacts stay).
+        Task.Run(() => Sweeper.SweepLeftoversAsync()).GetAwaiter().GetResult();
+        if (capabilities.Settings.SeccompProgram is null || !capabilities.Settings.DisableNestedUserNamespaces)
+            this.logger.LogWarning("Sandbox without seccomp filter or with nested user namespaces allowed: {Reason}", capabilities.Reason);
         if (capabilities.Settings.GnuTimePath is null)
             this.logger.LogWarning("GNU time (Debian package 'time') not found: CPU time and peak memory of runs come from polling /proc and can miss a run's last moments");
     }
@@ -54,49 +59,54 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
 
     public IsolationSettings Isolation => capabilities.Settings;
 
+    /// <summary>Removes what runs leave behind, now or later (see <see cref="RunDirectorySweeper"/>).</summary>
+    public RunDirectorySweeper Sweeper { get; }
+
+    /// <summary>True when each run gets its own size-limited tmpfs (needs root to mount); else bwrap caps /tmp and /dev/shm only.</summary>
+    public bool UsesRunFileSystem => capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser;
+
+    /// <summary>The sandbox of package tools (pip, conda): same isolation as runs, see <see cref="SandboxedTool"/>.</summary>
+    public SandboxedTool Tools => new(capabilities, options);
+
     public IRunSession Start(RunRequest request, CancellationToken cancellationToken = default)
     {
         var runId = request.RunId ?? Guid.NewGuid().ToString("N");
         if (!RunIdPattern().IsMatch(runId)) throw new ArgumentException($"invalid run id '{runId}'", nameof(request));
         if (!Path.IsPathFullyQualified(request.InterpreterPath)) throw new ArgumentException("the interpreter path must be absolute", nameof(request));
 
-        var directories = RunDirectories.For(runsDirectory, runId);
+        var directories = RunDirectories.For(runsDirectory, runId, UsesRunFileSystem);
         if (Directory.Exists(directories.Root)) throw new InvalidOperationException($"run '{runId}' already has a directory");
-        Directory.CreateDirectory(directories.Root);
         var dropToSandboxUser = capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows();
-        // Created 0700 right away when it will belong to the sandbox user: one metadata write less than mkdir + chmod.
-        if (dropToSandboxUser && !OperatingSystem.IsWindows()) Directory.CreateDirectory(directories.Work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        else Directory.CreateDirectory(directories.Work);
-        File.WriteAllText(Path.Combine(directories.Work, ProgramFileName), request.Code, new UTF8Encoding(false));
-        WriteSupportFiles(directories.Work, request.SupportFiles);
-        if (dropToSandboxUser) NativeMethods.chown(directories.Work, options.SandboxUid, options.SandboxGid);
-
-        var command = BuildCommand(request, directories.Work);
         RunningProcess process;
         try
         {
-            process = RunningProcess.Start(command);
+            directories.Create(request.Limits, dropToSandboxUser ? (options.SandboxUid, options.SandboxGid) : null);
+            File.WriteAllText(Path.Combine(directories.Work, ProgramFileName), request.Code, new UTF8Encoding(false));
+            WriteSupportFiles(directories.Work, request.SupportFiles);
+            process = RunningProcess.Start(BuildCommand(request, directories.Work, directories.Scratch));
         }
         catch
         {
-            directories.DeleteWork(keepRoot: false, logger);
+            _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
             throw;
         }
         // bwrap and GNU time both report a child killed by signal N as exit code 128+N.
         var signalAsExitCode = capabilities.IsIsolated || capabilities.Settings.GnuTimePath is not null;
-        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode, capabilities.Settings.WrapperDepth, logger, cancellationToken);
+        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode, capabilities.Settings, capabilities.IsIsolated, Sweeper, logger, cancellationToken);
     }
 
     /// <summary>The full command of a run (exposed for tests and diagnostics).</summary>
-    public ProcessCommand BuildCommand(RunRequest request, string hostWorkDirectory)
+    public ProcessCommand BuildCommand(RunRequest request, string hostWorkDirectory, ScratchDirectories? scratch = null)
     {
         var interpreterDirectory = Path.GetDirectoryName(request.InterpreterPath)!;
         var prefix = request.EnvironmentPrefix ?? Path.GetDirectoryName(interpreterDirectory)!;
         var isolated = capabilities.IsIsolated;
         var home = isolated ? BubblewrapIsolation.SandboxWorkDirectory : hostWorkDirectory;
-        var launch = new SandboxLaunch(hostWorkDirectory, request.InterpreterPath, [Path.GetFullPath(prefix)], request.Limits, ["-u", ProgramFileName]);
-        var argv = BubblewrapIsolation.BuildArguments(launch, capabilities.Settings);
+        var launch = new SandboxLaunch(hostWorkDirectory, request.InterpreterPath, [Path.GetFullPath(prefix)], request.Limits, ["-u", ProgramFileName]) { Scratch = scratch };
+        var commandLine = BubblewrapIsolation.BuildCommandLine(launch, capabilities.Settings);
+        var argv = commandLine.Arguments;
         return new ProcessCommand(argv[0], argv.Skip(1))
+            .WithInheritedFiles(commandLine.Files)
             .WithWorkingDirectory(hostWorkDirectory)
             .WithEnvironment(EnvironmentOf(request, home, interpreterDirectory))
             .WithStdin(request.Stdin);
