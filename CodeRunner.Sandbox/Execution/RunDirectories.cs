@@ -58,10 +58,11 @@ internal sealed record RunDirectories(string Root, string FileSystem, string Wor
 
     private static void CreatePrivate(string path) => CreateDirectory(path, Private);
 
+    // chmod after mkdir: the process umask (027 for the app) must not take the sandbox user's search bit away.
     private static void CreateDirectory(string path, UnixFileMode mode)
     {
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, mode);
+        Directory.CreateDirectory(path);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, mode);
     }
 
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

@@ -12,7 +12,7 @@ namespace CodeRunner.Sandbox.Execution;
 /// Runs Python source as main.py in a fresh work dir, isolated with bubblewrap and rlimits
 /// (or rlimits only where bubblewrap is unavailable, which it reports loudly).
 /// </summary>
-public sealed partial class SandboxCodeRunner : ICodeRunner
+public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
 {
     public const string ProgramFileName = "main.py";
 
@@ -36,9 +36,25 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         // Start-up only: a singleton probes the machine once (two short process starts). Task.Run keeps the
         // blocking wait off any synchronization context (a Blazor renderer would deadlock on it).
         capabilities = Task.Run(() => IsolationProbe.DetectAsync(options)).GetAwaiter().GetResult();
+        if (capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows())
+        {
+            // The sandbox user passes through our own dirs (never lists them); a parent it cannot pass is bridged by a view.
+            var environmentsDirectory = Path.GetFullPath(options.EnvironmentsDirectory);
+            Directory.CreateDirectory(environmentsDirectory);
+            if (!OperatingSystem.IsWindows()) foreach (var directory in new[] { runsDirectory, environmentsDirectory }) File.SetUnixFileMode(directory, SearchOnlyForOthers);
+            pathView = SandboxPathView.CreateIfNeeded([runsDirectory, environmentsDirectory], options.SandboxUid, options.SandboxGid);
+            if (pathView is not null)
+            {
+                capabilities = capabilities with { Settings = capabilities.Settings with { PathView = pathView } };
+                this.logger.LogInformation("The sandbox user cannot pass through a parent of {Runs}: bwrap reaches it through {View}", runsDirectory, pathView.Root);
+            }
+        }
         BaseInterpreter = Task.Run(() => InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython))).GetAwaiter().GetResult();
-        Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated, capabilities.Reason, capabilities.BubblewrapVersion,
+        // A real program, started the way users' programs are, in the real runs dir: the only proof that runs work.
+        var probeFailure = capabilities.IsIsolated ? Task.Run(ProbeRunAsync).GetAwaiter().GetResult() : null;
+        Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated && probeFailure is null, probeFailure ?? capabilities.Reason, capabilities.BubblewrapVersion,
             BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable);
+        if (probeFailure is not null) this.logger.LogError("SANDBOX BROKEN: a test program cannot run. {Reason}", probeFailure);
 
         if (!capabilities.IsIsolated)
             this.logger.LogWarning("SANDBOX NOT ISOLATED: untrusted code runs with resource limits only, on the host's file system and network. Reason: {Reason}", capabilities.Reason);
@@ -53,6 +69,42 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
     }
 
     public SandboxInfo Info { get; }
+
+    private const UnixFileMode SearchOnlyForOthers = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private readonly SandboxPathView? pathView;
+
+    private int disposed;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        Sweeper.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        pathView?.Dispose();
+    }
+
+    /// <summary>Runs print() in the sandbox; null when it worked, else what is wrong and how to fix it, in plain words.</summary>
+    private async Task<string?> ProbeRunAsync()
+    {
+        try
+        {
+            await using var session = Start(new RunRequest
+            {
+                Code = "print('sandbox-ok')",
+                InterpreterPath = BaseInterpreter.Path,
+                Limits = new RunLimits { WallTimeout = TimeSpan.FromSeconds(20), CpuTime = TimeSpan.FromSeconds(10), MemoryMb = 256 },
+                RunId = "startup-probe-" + Guid.NewGuid().ToString("N")[..8],
+            });
+            var output = new StringBuilder();
+            await foreach (var runEvent in session.Events.ReadAllAsync()) if (runEvent is RunOutput text) output.Append(text.Text);
+            var result = await session.Completion;
+            return result.Status == RunStatus.Success && output.ToString().Contains("sandbox-ok", StringComparison.Ordinal)
+                ? null : SandboxProbeExplanation.Explain(output.ToString(), runsDirectory, options.SandboxUid);
+        }
+        catch (Exception exception)
+        {
+            return SandboxProbeExplanation.Explain(exception.Message, runsDirectory, options.SandboxUid);
+        }
+    }
 
     /// <summary>The base interpreter (real file) runs use when the request names no environment.</summary>
     public ResolvedInterpreter BaseInterpreter { get; }
@@ -81,8 +133,11 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         try
         {
             directories.Create(request.Limits, dropToSandboxUser ? (options.SandboxUid, options.SandboxGid) : null);
-            File.WriteAllText(Path.Combine(directories.Work, ProgramFileName), request.Code, new UTF8Encoding(false));
-            WriteSupportFiles(directories.Work, request.SupportFiles);
+            var written = new List<string> { Path.Combine(directories.Work, ProgramFileName) };
+            File.WriteAllText(written[0], request.Code, new UTF8Encoding(false));
+            written.AddRange(WriteSupportFiles(directories.Work, request.SupportFiles));
+            // Ours, written under the app's umask (027): hand them to the sandbox user, who could not read them otherwise.
+            if (dropToSandboxUser) foreach (var path in written) NativeMethods.chown(path, options.SandboxUid, options.SandboxGid);
             process = RunningProcess.Start(BuildCommand(request, directories.Work, directories.Scratch));
         }
         catch
@@ -119,16 +174,22 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         return environment;
     }
 
-    private static void WriteSupportFiles(string workDirectory, IReadOnlyDictionary<string, string>? files)
+    /// <summary>Writes the helper files; returns every file and directory it created.</summary>
+    private static List<string> WriteSupportFiles(string workDirectory, IReadOnlyDictionary<string, string>? files)
     {
+        var created = new List<string>();
         foreach (var (relative, text) in files ?? new Dictionary<string, string>())
         {
             var target = Path.GetFullPath(Path.Combine(workDirectory, relative));
             if (!target.StartsWith(workDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 throw new ArgumentException($"support file '{relative}' is outside the work dir");
+            for (var directory = Path.GetDirectoryName(target)!; directory.Length > workDirectory.Length && !Directory.Exists(directory); directory = Path.GetDirectoryName(directory)!)
+                created.Add(directory);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.WriteAllText(target, text, new UTF8Encoding(false));
+            created.Add(target);
         }
+        return created;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]

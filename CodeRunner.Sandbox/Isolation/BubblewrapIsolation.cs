@@ -77,15 +77,16 @@ public static class BubblewrapIsolation
         }
         foreach (var path in EtcFiles) arguments.AddRange(["--ro-bind-try", path, path]);
         arguments.AddRange(["--proc", "/proc", "--dev", "/dev"]);
+        string Source(string path) => settings?.SourceOf(path) ?? path;
         if (launch.Scratch is { } scratch)
-            arguments.AddRange(["--bind", scratch.Tmp, "/tmp", "--bind", scratch.Shm, "/dev/shm"]);
+            arguments.AddRange(["--bind", Source(scratch.Tmp), "/tmp", "--bind", Source(scratch.Shm), "/dev/shm"]);
         else
         {
             // Without a per-run file system (not root): each tmpfs is at least capped, instead of half the host's RAM.
             var size = launch.Limits.DiskQuotaBytes.ToString(CultureInfo.InvariantCulture);
             arguments.AddRange(["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]);
         }
-        if (launch.HostWorkDirectory is { } work) arguments.AddRange(["--bind", work, SandboxWorkDirectory]);
+        if (launch.HostWorkDirectory is { } work) arguments.AddRange(["--bind", Source(work), SandboxWorkDirectory]);
         else arguments.AddRange(["--size", launch.Limits.DiskQuotaBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", SandboxWorkDirectory]);
         arguments.AddRange(["--chdir", SandboxWorkDirectory]);
         if (launch.ShareNetwork)
@@ -95,9 +96,9 @@ public static class BubblewrapIsolation
         }
         // After the tmpfs mounts, so a prefix under /tmp is not hidden by the fresh /tmp.
         foreach (var prefix in launch.ReadOnlyPrefixes.Where(p => !IsUnderSystemDirectory(p)).Distinct())
-            arguments.AddRange(["--ro-bind", prefix, prefix]);
+            arguments.AddRange(["--ro-bind", Source(prefix), prefix]);
         foreach (var path in launch.WritablePaths.Distinct())
-            arguments.AddRange(["--bind", path, path]);
+            arguments.AddRange(["--bind", Source(path), path]);
         return arguments;
     }
 

@@ -40,6 +40,12 @@ public sealed record IsolationSettings(
 {
     /// <summary>Seccomp program handed to bwrap (--seccomp); null where this architecture has no table.</summary>
     public byte[]? SeccompProgram { get; init; }
+    /// <summary>Where bwrap finds bind sources the sandbox user could not reach (a 0700 data dir); null = the paths themselves.</summary>
+    public SandboxPathView? PathView { get; init; }
+
+    /// <summary>The path bwrap binds from for <paramref name="hostPath"/> (inside the sandbox it keeps its own path).</summary>
+    public string SourceOf(string hostPath) => PathView?.SourceOf(hostPath) ?? hostPath;
+
     /// <summary>bwrap --disable-userns (bwrap 0.8+): no nested user namespaces.</summary>
     public bool DisableNestedUserNamespaces { get; init; }
 

@@ -51,6 +51,8 @@ internal static unsafe partial class NativeMethods
     public const int MNT_DETACH = 2;
     public const ulong MS_NOSUID = 2;
     public const ulong MS_NODEV = 4;
+    public const ulong MS_BIND = 4096;
+    public const ulong MS_SHARED = 1 << 20;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, int mode);
@@ -65,7 +67,7 @@ internal static unsafe partial class NativeMethods
     public static partial long lseek(int fd, long offset, int whence);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int mount(string source, string target, string fileSystemType, ulong flags, string data);
+    public static partial int mount(string source, string target, string? fileSystemType, ulong flags, string? data);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int umount2(string target, int flags);
@@ -161,6 +163,22 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lstat(string path, byte* statBuffer);
+
+    /// <summary>stat's owner, group and mode bits (follows links).</summary>
+    public static (int Uid, int Gid, uint Mode) OwnerAndMode(string path)
+    {
+        // x86_64: st_mode at 24, st_uid 28, st_gid 32; aarch64: st_mode 16, st_uid 20, st_gid 24.
+        var arm = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+        var buffer = stackalloc byte[256];
+        if (stat(path, buffer) != 0) throw new IOException($"stat {path} failed (errno {Marshal.GetLastPInvokeError()})");
+        return (*(int*)(buffer + (arm ? 20 : 28)), *(int*)(buffer + (arm ? 24 : 32)), *(uint*)(buffer + (arm ? 16 : 24)));
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int stat(string path, byte* statBuffer);
+
+    [LibraryImport("libc")]
+    public static partial uint umask(uint mask);
 
     /// <summary>lstat's S_ISREG: true only for a regular file that is not a symlink.</summary>
     public static bool IsRegularFileNoFollow(string path)

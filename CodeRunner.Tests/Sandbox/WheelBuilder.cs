@@ -24,7 +24,7 @@ public static class WheelBuilder
         record.Append($"{distInfo}/RECORD,,\n");
         files.Add(($"{distInfo}/RECORD", Encoding.UTF8.GetBytes(record.ToString())));
 
-        Directory.CreateDirectory(directory);
+        CreateReadableDirectory(directory);
         var wheelPath = Path.Combine(directory, $"{module}-{version}-py3-none-any.whl");
         using var zip = ZipFile.Open(wheelPath, ZipArchiveMode.Create);
         foreach (var (path, content) in files)
@@ -32,7 +32,23 @@ public static class WheelBuilder
             using var stream = zip.CreateEntry(path).Open();
             stream.Write(content);
         }
+        MakeReadable(wheelPath);
         return wheelPath;
+    }
+
+    /// <summary>Wheelhouses are read by pip as the sandbox user: readable whatever the test process's umask (the app sets 027).</summary>
+    private static void CreateReadableDirectory(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead |
+                UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+    }
+
+    private static void MakeReadable(string file)
+    {
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
 
     /// <summary>
@@ -49,7 +65,7 @@ public static class WheelBuilder
             [$"{root}/backend.py"] = backendCode + "\n\ndef get_requires_for_build_wheel(config_settings=None):\n    raise RuntimeError('no build')\n\n" +
                 "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    raise RuntimeError('no build')\n",
         };
-        Directory.CreateDirectory(directory);
+        CreateReadableDirectory(directory);
         var path = Path.Combine(directory, $"{root}.tar.gz");
         using var file = File.Create(path);
         using var gzip = new GZipStream(file, CompressionLevel.Fastest);
@@ -63,6 +79,7 @@ public static class WheelBuilder
             };
             tar.WriteEntry(entry);
         }
+        MakeReadable(path);
         return path;
     }
 }
