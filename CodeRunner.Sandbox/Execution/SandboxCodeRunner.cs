@@ -49,6 +49,9 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
                 this.logger.LogInformation("The sandbox user cannot pass through a parent of {Runs}: bwrap reaches it through {View}", runsDirectory, pathView.Root);
             }
         }
+        UsesRunFileSystem = capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows() && CanMountRunFileSystems(runsDirectory);
+        if (capabilities.IsIsolated && !UsesRunFileSystem)
+            this.logger.LogWarning("Runs get no per-run file system (needs root with CAP_SYS_ADMIN): /tmp and /dev/shm are capped at the disk quota each, the work dir only by the file-size limit");
         BaseInterpreter = Task.Run(() => InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython))).GetAwaiter().GetResult();
         // A real program, started the way users' programs are, in the real runs dir: the only proof that runs work.
         var probeFailure = capabilities.IsIsolated ? Task.Run(ProbeRunAsync).GetAwaiter().GetResult() : null;
@@ -115,7 +118,24 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
     public RunDirectorySweeper Sweeper { get; }
 
     /// <summary>True when each run gets its own size-limited tmpfs (needs root to mount); else bwrap caps /tmp and /dev/shm only.</summary>
-    public bool UsesRunFileSystem => capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser;
+    public bool UsesRunFileSystem { get; }
+
+    /// <summary>Mounts and unmounts one small tmpfs in the runs dir: root without CAP_SYS_ADMIN (a plain container) cannot.</summary>
+    private static bool CanMountRunFileSystems(string runsDirectory)
+    {
+        var probe = Path.Combine(runsDirectory, ".mount-probe-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Directory.CreateDirectory(probe);
+            if (NativeMethods.mount("tmpfs", probe, "tmpfs", NativeMethods.MS_NOSUID | NativeMethods.MS_NODEV, "size=1m") != 0) return false;
+            NativeMethods.umount2(probe, NativeMethods.MNT_DETACH);
+            return true;
+        }
+        finally
+        {
+            try { Directory.Delete(probe); } catch (IOException) { }
+        }
+    }
 
     /// <summary>The sandbox of package tools (pip, conda): same isolation as runs, see <see cref="SandboxedTool"/>.</summary>
     public SandboxedTool Tools => new(capabilities, options);

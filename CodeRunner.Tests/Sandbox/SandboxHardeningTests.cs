@@ -79,7 +79,8 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
             time.sleep(10)
             print('survived')
             """;
-        var limits = SandboxFixture.ShortLimits with { WallTimeout = TimeSpan.FromSeconds(15), CpuTime = TimeSpan.FromSeconds(10) };
+        // RLIMIT_NPROC counts every process of the sandbox user on the host: room for the fork bomb of a test running in parallel.
+        var limits = SandboxFixture.ShortLimits with { WallTimeout = TimeSpan.FromSeconds(15), CpuTime = TimeSpan.FromSeconds(10), MaxProcesses = 512 };
 
         var run = await sandbox.RunAsync(sandbox.Request(code, limits));
 
@@ -97,11 +98,15 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
             if os.fork() == 0:
                 if os.fork() == 0:
                     while time.process_time() < 1.5: pass
+                    open('/tmp/burnt', 'w').close()
+                    time.sleep(1)
                     os._exit(0)
                 os._exit(0)
-            time.sleep(8)
+            while not os.path.exists('/tmp/burnt'): time.sleep(0.05)
+            time.sleep(0.5)
             """;
-        var limits = SandboxFixture.ShortLimits with { WallTimeout = TimeSpan.FromSeconds(10), CpuTime = TimeSpan.FromSeconds(10) };
+        // CPU time, not wall time, is what the grandchild burns: on a busy machine it may need the whole wall budget.
+        var limits = SandboxFixture.ShortLimits with { WallTimeout = TimeSpan.FromSeconds(20), CpuTime = TimeSpan.FromSeconds(10), MaxProcesses = 512 };
 
         var run = await sandbox.RunAsync(sandbox.Request(code, limits));
 
