@@ -40,9 +40,13 @@ public sealed class SandboxPathView : IDisposable
                 var original = Path.GetFullPath(blocked[i]);
                 var visible = Path.Combine(view.Root, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 CreateSearchOnly(visible);
-                Mount(original, original, NativeMethods.MS_BIND);
+                // A dir that is already a mount point (a volume, or our own bind left by a killed process) is only made shared.
+                if (!IsMountPoint(original))
+                {
+                    Mount(original, original, NativeMethods.MS_BIND);
+                    view.mounts.Add(original);
+                }
                 Mount("none", original, NativeMethods.MS_SHARED);
-                view.mounts.Add(original);
                 Mount(original, visible, NativeMethods.MS_BIND);
                 view.mounts.Add(visible);
                 view.mappings.Add((original, visible));
@@ -79,6 +83,9 @@ public sealed class SandboxPathView : IDisposable
         }
         try { Directory.Delete(Root); } catch (IOException) { }
     }
+
+    private static bool IsMountPoint(string path) =>
+        File.ReadLines("/proc/self/mountinfo").Select(line => line.Split(' ')).Any(fields => fields.Length > 4 && fields[4].Replace("\\040", " ") == path);
 
     /// <summary>True when every parent of <paramref name="directory"/> grants search (x) to that uid/gid by its mode bits.</summary>
     public static bool IsReachableBy(string directory, int uid, int gid)

@@ -55,6 +55,32 @@ public sealed class SandboxDataDirectoryTests
     }
 
     [Fact]
+    public async Task A_view_left_by_a_killed_app_is_reused_on_the_next_start_not_stacked()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "coderunner-restart-" + Guid.NewGuid().ToString("N")[..8]);
+        var data = Path.Combine(root, "data");
+        Directory.CreateDirectory(data);
+        File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var options = new SandboxOptions { RunsDirectory = Path.Combine(data, "runs"), EnvironmentsDirectory = Path.Combine(data, "envs") };
+        var crashed = new SandboxCodeRunner(options);   // never disposed before the restart, like a killed process
+        var restarted = new SandboxCodeRunner(options);
+        try
+        {
+            var runsMounts = File.ReadLines("/proc/self/mountinfo").Count(line => line.Split(' ')[4] == Path.GetFullPath(options.RunsDirectory));
+            Assert.Equal(1, runsMounts);
+            Assert.True(restarted.Info.IsIsolated, $"start-up probe after restart: {restarted.Info.Reason}");
+            await using var session = restarted.Start(new RunRequest { Code = "print('again')", InterpreterPath = restarted.BaseInterpreter.Path, Limits = SandboxFixture.ShortLimits });
+            Assert.Equal(RunStatus.Success, (await session.Completion).Status);
+        }
+        finally
+        {
+            restarted.Dispose();
+            crashed.Dispose();
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_blocked_bind_source_is_explained_in_plain_words()
     {
         var explanation = SandboxProbeExplanation.Explain("bwrap: Can't find source path /srv/data/runs/x/fs/work: Permission denied", "/srv/data/runs", 65534);
