@@ -42,8 +42,8 @@ public class RunOutputBufferTests
         buffer.Drain();
         clock.Now += TimeSpan.FromMilliseconds(20);
         Assert.Equal(RunOutputBuffer.RenderInterval - TimeSpan.FromMilliseconds(20), buffer.Enqueue(Out("b")));
-        clock.Now += TimeSpan.FromMilliseconds(200);
         buffer.Drain();
+        clock.Now += TimeSpan.FromMilliseconds(200);
         Assert.Equal(TimeSpan.Zero, buffer.Enqueue(Out("c")));
     }
 
