@@ -54,6 +54,11 @@ public static class CoreServiceCollectionExtensions
             .AddDefaultTokenProviders();
 
         services.Configure<TierOptions>(configuration.GetSection(TierOptions.Section));
+        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section))
+            .Validate(o => string.IsNullOrWhiteSpace(o.TimeZone) || TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone.Trim(), out _),
+                "Quotas:TimeZone is not a time zone this server knows (use an IANA id such as Asia/Shanghai).")
+            .ValidateOnStart();
+        services.AddSingleton<QuotaDay>();
         services.Configure<AdminBootstrapOptions>(configuration.GetSection(AdminBootstrapOptions.Section));
 
         services.AddScoped<AuditService>();

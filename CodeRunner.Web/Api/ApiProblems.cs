@@ -39,7 +39,7 @@ public sealed class ApiErrorFilter(ErrorMessages messages, ILogger<ApiErrorFilte
                 if (q.ResetsAtUtc != DateTime.MaxValue)
                 {
                     WriteRateLimitHeaders(http, q.Limit, 0, q.ResetsAtUtc);
-                    http.Response.Headers.RetryAfter = SecondsUntil(q.ResetsAtUtc).ToString(CultureInfo.InvariantCulture);
+                    http.Response.Headers.RetryAfter = http.RequestServices.GetRequiredService<QuotaDay>().SecondsUntil(q.ResetsAtUtc).ToString(CultureInfo.InvariantCulture);
                     extensions["limit"] = q.Limit;
                     extensions["resets_at"] = q.ResetsAtUtc;
                     return Results.Problem(detail: detail, statusCode: StatusCodes.Status429TooManyRequests, extensions: extensions);
@@ -64,8 +64,6 @@ public sealed class ApiErrorFilter(ErrorMessages messages, ILogger<ApiErrorFilte
         headers["X-RateLimit-Remaining"] = remaining.ToString(CultureInfo.InvariantCulture);
         headers["X-RateLimit-Reset"] = new DateTimeOffset(DateTime.SpecifyKind(resetsAtUtc, DateTimeKind.Utc)).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
     }
-
-    private static long SecondsUntil(DateTime utc) => Math.Max(1, (long)Math.Ceiling((utc - DateTime.UtcNow).TotalSeconds));
 }
 
 /// <summary>Takes one call from the user's daily API quota before the endpoint runs, and reports what is left in headers.</summary>
