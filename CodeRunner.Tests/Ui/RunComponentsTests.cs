@@ -28,6 +28,7 @@ public sealed class RunComponentsTests : IAsyncLifetime
     [InlineData("timeout", "超时", "warning")]
     [InlineData("memory_limit", "内存超限", "warning")]
     [InlineData("output_limit", "输出超限", "warning")]
+    [InlineData("disk_limit", "磁盘超限", "warning")]
     [InlineData("cancelled", "已停止", "default")]
     [InlineData("running", "运行中", "info")]
     public void Status_badge_shows_the_translated_label_in_the_status_color(string status, string label, string color)
