@@ -113,6 +113,9 @@ public class ApiKeyServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRu
         var tomorrow = DateTime.Now.Date.AddDays(1);
         Assert.Equal(DateTime.SpecifyKind(tomorrow.AddDays(1), DateTimeKind.Local).ToUniversalTime(),
             CodeRunner.Web.Components.Pages.ApiKeys.ApiKeysPage.ExpiryUtcFor(tomorrow));
+        // The chosen day ends at midnight in the viewer's zone: 2026-06-02 00:00 in Shanghai is 16:00 UTC the day before.
+        Assert.Equal(new DateTime(2026, 6, 1, 16, 0, 0, DateTimeKind.Utc),
+            CodeRunner.Web.Components.Pages.ApiKeys.ApiKeysPage.ExpiryUtcFor(new DateTime(2026, 6, 1), TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")));
 
         var user = await app.CreateUserAsync();
         var created = await app.WithScopeAsync(sp => sp.GetRequiredService<ApiKeyService>().CreateAsync(CodeRunnerAppFactory.RefOf(user), "far future", lastDay));

@@ -1,5 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using CodeRunner.Core.Data;
+using CodeRunner.Tests.Api;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using CodeRunner.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -63,4 +67,46 @@ public class ApiKeysBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             Assert.Empty(cspErrors);
         });
     }
+
+    [Theory]
+    [InlineData(390, 844)]
+    [InlineData(1366, 800)]
+    public async Task Keys_and_environments_fit_the_screen_and_show_times_in_the_browsers_time_zone(int width, int height)
+    {
+        var user = await fixture.App.CreateUserAsync(level: 2);
+        var expiresUtc = new DateTime(2031, 5, 6, 18, 30, 0, DateTimeKind.Utc); // 2031-05-07 02:30 in Shanghai
+        await fixture.App.CreateKeyAsync(user, "a rather long key name for a narrow phone screen", expiresUtc);
+        var expired = await fixture.App.CreateKeyAsync(user, "expired", DateTime.UtcNow.AddDays(1));
+        await fixture.App.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().ApiKeys.Where(k => k.Id == expired.Key.Id)
+            .ExecuteUpdateAsync(k => k.SetProperty(x => x.ExpiresAt, DateTime.UtcNow.AddDays(-1))));
+        await using var context = await fixture.Browser.NewContextAsync(new()
+        {
+            BaseURL = fixture.BaseUrl, ViewportSize = new() { Width = width, Height = height }, Locale = "zh-CN", TimezoneId = "Asia/Shanghai",
+        });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, $"keys-layout-{width}", async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/api-keys");
+            var row = page.Locator("tr[data-key-name='a rather long key name for a narrow phone screen']");
+            await row.Locator("time", new() { HasText = "2031-05-07 02:30" }).WaitForAsync();
+            Assert.Equal("expired", await page.Locator("tr[data-key-name='expired']").GetAttributeAsync("data-state"));
+            Assert.False(await HasHorizontalScrollAsync(page));
+            await BrowserAppFixture.ScreenshotAsync(page, $"apikeys-{width}");
+
+            await page.Locator("#create-key").ClickAsync();
+            await page.Locator("#key-name").WaitForAsync();
+            await BrowserAppFixture.ScreenshotAsync(page, $"apikeys-create-{width}");
+            await page.Keyboard.PressAsync("Escape");
+
+            await page.GotoAsync("/environments");
+            await BrowserAppFixture.WaitForInteractiveAsync(page);
+            await page.Locator("[data-env=base]").WaitForAsync();
+            Assert.False(await HasHorizontalScrollAsync(page));
+            await BrowserAppFixture.ScreenshotAsync(page, $"environments-{width}");
+        });
+    }
+
+    private static Task<bool> HasHorizontalScrollAsync(IPage page) =>
+        page.EvaluateAsync<bool>("() => document.scrollingElement.scrollWidth > window.innerWidth + 1");
 }
