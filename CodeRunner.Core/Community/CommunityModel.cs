@@ -18,11 +18,12 @@ internal static class CommunityModel
             e.Property(x => x.CodeLanguage).HasMaxLength(20);
             e.Property(x => x.EnvironmentName).HasMaxLength(SnippetRules.MaxEnvironmentNameLength);
             e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AuthorId).OnDelete(DeleteBehavior.Cascade);
-            // 最新 and 热门 read public posts in index order and stop after one page.
-            e.HasIndex(x => new { x.IsPublic, x.CreatedAt });
-            e.HasIndex(x => new { x.IsPublic, x.HotScore });
-            // Profiles, the 关注 tab and the posting rate limit.
-            e.HasIndex(x => new { x.AuthorId, x.CreatedAt });
+            // 最新 and 热门 read public posts in index order and stop after one page. Partial indexes, because EF writes the
+            // filter as a bare boolean ("WHERE p.IsPublic"), which SQLite matches against an index's WHERE but not its columns.
+            e.HasIndex(x => x.CreatedAt, "IX_Posts_Public_CreatedAt").HasFilter("\"IsPublic\"");
+            e.HasIndex(x => x.HotScore, "IX_Posts_Public_HotScore").HasFilter("\"IsPublic\"");
+            // Profiles, the 关注 tab and the posting rate limit; IsPublic and LikeCount make a profile's counts index-only.
+            e.HasIndex(x => new { x.AuthorId, x.CreatedAt, x.IsPublic, x.LikeCount });
         });
         builder.Entity<PostLike>(e =>
         {

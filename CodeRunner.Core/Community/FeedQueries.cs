@@ -11,19 +11,25 @@ namespace CodeRunner.Core.Community;
 /// </summary>
 public sealed class FeedQueries(CodeRunnerDbContext db)
 {
+    /// <summary>
+    /// The feed's TotalCount stops here (50 pages of 20): counting every match of a broad filter costs a scan of the whole
+    /// table on each page view, and nobody pages that deep; the pager shows "1000+".
+    /// </summary>
+    public const int MaxCountedPosts = 1000;
+
     public async Task<PagedResult<PostSummary>> FeedAsync(UserRef? viewer, FeedQuery query, CancellationToken cancellationToken = default)
     {
         var posts = db.Posts.AsNoTracking().Where(p => p.IsPublic);
         if (query.Tab == FeedTab.Following)
         {
             if (viewer is null) return new PagedResult<PostSummary>([], 0, 1, query.PageSize);
-            posts = posts.Where(p => db.Follows.Any(f => f.FollowerId == viewer.Id && f.FolloweeId == p.AuthorId));
+            posts = posts.Join(db.Follows.Where(f => f.FollowerId == viewer.Id), p => p.AuthorId, f => f.FolloweeId, (p, f) => p);
         }
         posts = Filter(posts, query.Search, query.Tag);
         var ordered = query.Tab == FeedTab.Hot
             ? posts.OrderByDescending(p => p.HotScore).ThenByDescending(p => p.Id)
             : posts.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id);
-        return await PageAsync(posts, ordered, query.Page, query.PageSize, cancellationToken);
+        return await PageAsync(posts, ordered, query.Page, query.PageSize, cancellationToken, MaxCountedPosts);
     }
 
     /// <summary>A person's posts as <paramref name="viewer"/> may see them (their own private ones only for themselves and admins).</summary>
@@ -73,10 +79,11 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
         return posts;
     }
 
-    private async Task<PagedResult<PostSummary>> PageAsync(IQueryable<Post> filtered, IOrderedQueryable<Post> ordered, int page, int pageSize, CancellationToken cancellationToken)
+    private async Task<PagedResult<PostSummary>> PageAsync(IQueryable<Post> filtered, IOrderedQueryable<Post> ordered, int page, int pageSize,
+        CancellationToken cancellationToken, int? countLimit = null)
     {
         var (p, size, skip) = Paging.Clamp(page, pageSize);
-        var total = await filtered.CountAsync(cancellationToken);
+        var total = countLimit is { } limit ? await filtered.Take(limit).CountAsync(cancellationToken) : await filtered.CountAsync(cancellationToken);
         var items = await SummariesAsync(ordered.Skip(skip).Take(size), cancellationToken);
         return new PagedResult<PostSummary>(items, total, p, size);
     }

@@ -482,11 +482,13 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AuthorId", "CreatedAt");
+                    b.HasIndex("AuthorId", "CreatedAt", "IsPublic", "LikeCount");
 
-                    b.HasIndex("IsPublic", "CreatedAt");
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_Posts_Public_CreatedAt")
+                        .HasFilter("\"IsPublic\"");
 
-                    b.HasIndex("IsPublic", "HotScore");
+                    b.HasIndex(new[] { "HotScore" }, "IX_Posts_Public_HotScore")
+                        .HasFilter("\"IsPublic\"");
 
                     b.ToTable("Posts");
                 });

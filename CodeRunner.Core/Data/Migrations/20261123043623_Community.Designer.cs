@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CodeRunner.Core.Data.Migrations
 {
     [DbContext(typeof(CodeRunnerDbContext))]
-    [Migration("20261123041014_Community")]
+    [Migration("20261123043623_Community")]
     partial class Community
     {
         /// <inheritdoc />
@@ -485,11 +485,13 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AuthorId", "CreatedAt");
+                    b.HasIndex("AuthorId", "CreatedAt", "IsPublic", "LikeCount");
 
-                    b.HasIndex("IsPublic", "CreatedAt");
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_Posts_Public_CreatedAt")
+                        .HasFilter("\"IsPublic\"");
 
-                    b.HasIndex("IsPublic", "HotScore");
+                    b.HasIndex(new[] { "HotScore" }, "IX_Posts_Public_HotScore")
+                        .HasFilter("\"IsPublic\"");
 
                     b.ToTable("Posts");
                 });

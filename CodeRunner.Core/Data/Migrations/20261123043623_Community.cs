@@ -207,19 +207,21 @@ namespace CodeRunner.Core.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Posts_AuthorId_CreatedAt",
+                name: "IX_Posts_AuthorId_CreatedAt_IsPublic_LikeCount",
                 table: "Posts",
-                columns: new[] { "AuthorId", "CreatedAt" });
+                columns: new[] { "AuthorId", "CreatedAt", "IsPublic", "LikeCount" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Posts_IsPublic_CreatedAt",
+                name: "IX_Posts_Public_CreatedAt",
                 table: "Posts",
-                columns: new[] { "IsPublic", "CreatedAt" });
+                column: "CreatedAt",
+                filter: "\"IsPublic\"");
 
             migrationBuilder.CreateIndex(
-                name: "IX_Posts_IsPublic_HotScore",
+                name: "IX_Posts_Public_HotScore",
                 table: "Posts",
-                columns: new[] { "IsPublic", "HotScore" });
+                column: "HotScore",
+                filter: "\"IsPublic\"");
 
             migrationBuilder.CreateIndex(
                 name: "IX_PostFavorites_UserId_CreatedAt",
@@ -324,15 +326,15 @@ namespace CodeRunner.Core.Data.Migrations
                 name: "PostViews");
 
             migrationBuilder.DropIndex(
-                name: "IX_Posts_AuthorId_CreatedAt",
+                name: "IX_Posts_AuthorId_CreatedAt_IsPublic_LikeCount",
                 table: "Posts");
 
             migrationBuilder.DropIndex(
-                name: "IX_Posts_IsPublic_CreatedAt",
+                name: "IX_Posts_Public_CreatedAt",
                 table: "Posts");
 
             migrationBuilder.DropIndex(
-                name: "IX_Posts_IsPublic_HotScore",
+                name: "IX_Posts_Public_HotScore",
                 table: "Posts");
 
             migrationBuilder.DropIndex(
