@@ -1,3 +1,4 @@
+using System.Text;
 using CodeRunner.Core.Accounts;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Community;
@@ -369,5 +370,29 @@ public class CommunityServiceTests(CodeRunnerAppFactory app) : IClassFixture<Cod
         Assert.Equal(popularOlder, quietNewer, 6);
         Assert.True(HotRanking.Score(0, 5, 0, t) > HotRanking.Score(5, 0, 0, t));
         Assert.True(HotRanking.Score(0, 0, 0, t.AddHours(1)) > HotRanking.Score(0, 0, 0, t));
+    }
+
+    [Fact]
+    public async Task An_uploaded_avatar_is_served_publicly_with_its_type_and_nosniff_and_replacing_it_removes_the_old_file()
+    {
+        var user = await UserAsync();
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+        var url = await With(sp => sp.GetRequiredService<ProfileService>().SetAvatarAsync(user, new MemoryStream(png)));
+        Assert.Equal(url, (await With(sp => sp.GetRequiredService<ProfileService>().GetAsync(null, user.UserName))).User.AvatarUrl);
+
+        using var client = app.CreateClient();
+        using var response = await client.GetAsync(url);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal(png, await response.Content.ReadAsByteArrayAsync());
+
+        var html = Encoding.UTF8.GetBytes("<html><script>alert(1)</script></html>");
+        await Assert.ThrowsAsync<ValidationError>(() => With(sp => sp.GetRequiredService<ProfileService>().SetAvatarAsync(user, new MemoryStream(html))));
+        var second = await With(sp => sp.GetRequiredService<ProfileService>().SetAvatarAsync(user, new MemoryStream(png)));
+        Assert.NotEqual(url, second);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync(url)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/avatars/..%2Fcoderunner.db")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/avatars/0123456789abcdef0123456789abcdef.png")).StatusCode);
     }
 }
