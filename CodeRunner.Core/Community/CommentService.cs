@@ -65,16 +65,32 @@ public sealed class CommentService(
             await audit.RecordAsync(actor, "community.comment.moderate_delete", "comment", commentId, new { comment.PostId, authorId = comment.AuthorId }, cancellationToken: cancellationToken);
     }
 
-    /// <summary>A post's comments as threads (oldest first), each with its replies nested under it.</summary>
-    public async Task<IReadOnlyList<CommentView>> ListAsync(UserRef? viewer, int postId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A page of a post's comment threads (oldest first), each with all its replies nested under it. Every comment row of
+    /// the post is read (small rows), but authors, likes and Markdown are only worked out for the threads on the page.
+    /// </summary>
+    public async Task<PagedResult<CommentView>> ListAsync(UserRef? viewer, int postId, int page = 1, int threadsPerPage = 50, CancellationToken cancellationToken = default)
     {
         await PostAccess.FindVisibleAsync(db, viewer, postId, cancellationToken);
         var rows = await db.Comments.AsNoTracking().Where(c => c.PostId == postId).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToListAsync(cancellationToken);
-        var authors = await Authors.LoadAsync(db, rows.Where(r => !r.IsDeleted).Select(r => r.AuthorId), cancellationToken);
-        var ids = rows.Select(r => r.Id).ToList();
+        var children = rows.ToLookup(r => r.ParentId);
+        // A deleted thread with no live reply left is not worth a "已删除" line.
+        bool Live(Comment c) => !c.IsDeleted || children[c.Id].Any(Live);
+        var threads = children[null].Where(Live).ToList();
+        var (p, size, skip) = Paging.Clamp(page, threadsPerPage);
+        var shown = threads.Skip(skip).Take(size).ToList();
+
+        var onPage = new List<Comment>();
+        void Collect(Comment c)
+        {
+            onPage.Add(c);
+            foreach (var reply in children[c.Id]) Collect(reply);
+        }
+        shown.ForEach(Collect);
+        var authors = await Authors.LoadAsync(db, onPage.Where(r => !r.IsDeleted).Select(r => r.AuthorId), cancellationToken);
+        var ids = onPage.Select(r => r.Id).ToList();
         var liked = viewer is null ? [] : (await db.CommentLikes.Where(l => l.UserId == viewer.Id && ids.Contains(l.CommentId))
             .Select(l => l.CommentId).ToListAsync(cancellationToken)).ToHashSet();
-        var children = rows.ToLookup(r => r.ParentId);
 
         CommentView Build(Comment c) => new(c.Id, c.ParentId,
             c.IsDeleted ? null : Authors.Of(authors, c.AuthorId),
@@ -83,13 +99,10 @@ public sealed class CommentService(
             c.IsDeleted, c.LikeCount, liked.Contains(c.Id), c.CreatedAt, c.EditedAt,
             !c.IsDeleted && viewer?.Id == c.AuthorId,
             !c.IsDeleted && viewer is not null && (viewer.Id == c.AuthorId || viewer.IsAdmin),
-            children[c.Id].Select(Build).ToList());
+            children[c.Id].Where(Live).Select(Build).ToList());
 
-        // A deleted thread with no live reply left is not worth a "已删除" line.
-        return children[null].Select(Build).Where(KeepsSomething).ToList();
+        return new PagedResult<CommentView>(shown.Select(Build).ToList(), threads.Count, p, size);
     }
-
-    private static bool KeepsSomething(CommentView view) => !view.IsDeleted || view.Replies.Any(KeepsSomething);
 
     private async Task<Comment> FindAsync(UserRef actor, int commentId, CancellationToken cancellationToken)
     {

@@ -37,6 +37,18 @@ public class Post
     public DateTime UpdatedAt { get; set; }
 }
 
+/// <summary>
+/// One tag of a post, for the tag filter: a copy of Post.Tags split into rows, with the post's creation time and visibility
+/// so "newest public posts with tag X" is one index range (the filter would otherwise scan every post's Tags text).
+/// </summary>
+public class PostTag
+{
+    public int PostId { get; set; }
+    public required string Tag { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public bool IsPublic { get; set; }
+}
+
 public class PostLike
 {
     public int Id { get; set; }

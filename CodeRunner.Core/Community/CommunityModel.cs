@@ -25,6 +25,13 @@ internal static class CommunityModel
             // Profiles, the 关注 tab and the posting rate limit; IsPublic and LikeCount make a profile's counts index-only.
             e.HasIndex(x => new { x.AuthorId, x.CreatedAt, x.IsPublic, x.LikeCount });
         });
+        builder.Entity<PostTag>(e =>
+        {
+            e.HasKey(x => new { x.PostId, x.Tag });
+            e.Property(x => x.Tag).HasMaxLength(CommunityRules.MaxTagLength);
+            e.HasIndex(x => new { x.Tag, x.CreatedAt }, "IX_PostTags_Public_Tag_CreatedAt").HasFilter("\"IsPublic\"");
+            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
+        });
         builder.Entity<PostLike>(e =>
         {
             e.HasIndex(x => new { x.PostId, x.UserId }).IsUnique();

@@ -25,11 +25,25 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
             if (viewer is null) return new PagedResult<PostSummary>([], 0, 1, query.PageSize);
             posts = posts.Join(db.Follows.Where(f => f.FollowerId == viewer.Id), p => p.AuthorId, f => f.FolloweeId, (p, f) => p);
         }
+        if (query.Tab == FeedTab.Latest && string.IsNullOrWhiteSpace(query.Search) && !string.IsNullOrWhiteSpace(query.Tag))
+            return await LatestWithTagAsync(query, cancellationToken);
         posts = Filter(posts, query.Search, query.Tag);
         var ordered = query.Tab == FeedTab.Hot
             ? posts.OrderByDescending(p => p.HotScore).ThenByDescending(p => p.Id)
             : posts.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id);
         return await PageAsync(posts, ordered, query.Page, query.PageSize, cancellationToken, MaxCountedPosts);
+    }
+
+    /// <summary>The common tag filter (最新 + one tag) reads the tag's public rows newest first from one index range.</summary>
+    private async Task<PagedResult<PostSummary>> LatestWithTagAsync(FeedQuery query, CancellationToken cancellationToken)
+    {
+        var (p, size, skip) = Paging.Clamp(query.Page, query.PageSize);
+        var tag = query.Tag!.Trim().ToLowerInvariant();
+        var rows = db.PostTags.AsNoTracking().Where(t => t.Tag == tag && t.IsPublic);
+        var total = await rows.Take(MaxCountedPosts).CountAsync(cancellationToken);
+        var ids = await rows.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.PostId).Skip(skip).Take(size).Select(t => t.PostId).ToListAsync(cancellationToken);
+        var byId = (await SummariesAsync(db.Posts.AsNoTracking().Where(x => ids.Contains(x.Id) && x.IsPublic), cancellationToken)).ToDictionary(s => s.Id);
+        return new PagedResult<PostSummary>(ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList(), total, p, size);
     }
 
     /// <summary>A person's posts as <paramref name="viewer"/> may see them (their own private ones only for themselves and admins).</summary>
@@ -63,7 +77,7 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
             .Take(take).Select(g => g.Key).ToList();
     }
 
-    private static IQueryable<Post> Filter(IQueryable<Post> posts, string? search, string? tag)
+    private IQueryable<Post> Filter(IQueryable<Post> posts, string? search, string? tag)
     {
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -73,8 +87,8 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
         }
         if (!string.IsNullOrWhiteSpace(tag))
         {
-            var wanted = "," + tag.Trim().ToLowerInvariant() + ",";
-            posts = posts.Where(p => ("," + p.Tags + ",").Contains(wanted));
+            var wanted = tag.Trim().ToLowerInvariant();
+            posts = posts.Where(p => db.PostTags.Any(t => t.PostId == p.Id && t.Tag == wanted));
         }
         return posts;
     }

@@ -22,6 +22,7 @@ public sealed class PostService(
         post.HotScore = HotRanking.Score(0, 0, 0, now);
         db.Posts.Add(post);
         await db.SaveChangesAsync(cancellationToken);
+        await ReplaceTagRowsAsync(post, cancellationToken);
         await audit.RecordAsync(actor, "community.post.create", "post", post.Id, new { post.Title, post.IsPublic }, cancellationToken: cancellationToken);
         return post;
     }
@@ -34,6 +35,7 @@ public sealed class PostService(
         if (post.AuthorId == actor.Id) await writeGate.EnsureCanWriteAsync(actor, cancellationToken);
         Apply(valid, post, clock.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(cancellationToken);
+        await ReplaceTagRowsAsync(post, cancellationToken);
         var action = post.AuthorId == actor.Id ? "community.post.update" : "community.post.moderate_update";
         await audit.RecordAsync(actor, action, "post", id, new { post.Title, post.IsPublic, authorId = post.AuthorId }, cancellationToken: cancellationToken);
         return post;
@@ -116,6 +118,14 @@ public sealed class PostService(
     {
         var run = await executions.GetAsync(actor, executionId, cancellationToken);
         return new PostEdit { Code = run.Code, EnvironmentName = run.EnvironmentName };
+    }
+
+    /// <summary>Keeps the PostTags rows (tag filter) equal to the post's tags and visibility.</summary>
+    private async Task ReplaceTagRowsAsync(Post post, CancellationToken cancellationToken)
+    {
+        await db.PostTags.Where(t => t.PostId == post.Id).ExecuteDeleteAsync(cancellationToken);
+        db.PostTags.AddRange(SnippetRules.SplitTags(post.Tags).Select(tag => new PostTag { PostId = post.Id, Tag = tag, CreatedAt = post.CreatedAt, IsPublic = post.IsPublic }));
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private PostEdit Validate(PostEdit edit)

@@ -27,6 +27,7 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
     public DbSet<PostCodeShare> PostCodeShares => Set<PostCodeShare>();
     public DbSet<Follow> Follows => Set<Follow>();
     public DbSet<PostView> PostViews => Set<PostView>();
+    public DbSet<PostTag> PostTags => Set<PostTag>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<AuditLog> AuditLogs => Set<AuditLog>();
     public DbSet<DailyUsage> DailyUsages => Set<DailyUsage>();

@@ -134,7 +134,7 @@ public class CommunityServiceTests(CodeRunnerAppFactory app) : IClassFixture<Cod
         var alice = await UserAsync();
         var bob = await UserAsync();
         var post = await PostAsync(author, Edit("thread"));
-        var comments = () => With(sp => sp.GetRequiredService<CommentService>().ListAsync(author, post.Id));
+        var comments = async () => (await With(sp => sp.GetRequiredService<CommentService>().ListAsync(author, post.Id))).Items;
         var top = await With(sp => sp.GetRequiredService<CommentService>().AddAsync(alice, post.Id, "first **bold**"));
         var reply = await With(sp => sp.GetRequiredService<CommentService>().AddAsync(bob, post.Id, "reply", top.Id));
         await With(sp => sp.GetRequiredService<CommentService>().AddAsync(alice, post.Id, "reply to reply", reply.Id));
@@ -157,6 +157,13 @@ public class CommunityServiceTests(CodeRunnerAppFactory app) : IClassFixture<Cod
         Assert.Equal("reply", Assert.Single(thread.Replies).Content);
         Assert.Equal(2, (await With(sp => sp.GetRequiredService<PostService>().GetAsync(null, post.Id))).CommentCount);
         await Assert.ThrowsAsync<NotFoundError>(() => With(sp => sp.GetRequiredService<CommentService>().AddAsync(bob, post.Id, "to nothing", top.Id)));
+
+        // Threads page as wholes: a page never splits a thread from its replies.
+        await With(sp => sp.GetRequiredService<CommentService>().AddAsync(bob, post.Id, "second thread"));
+        await With(sp => sp.GetRequiredService<CommentService>().AddAsync(author, post.Id, "third thread"));
+        var page2 = await With(sp => sp.GetRequiredService<CommentService>().ListAsync(author, post.Id, page: 2, threadsPerPage: 2));
+        Assert.Equal(3, page2.TotalCount);
+        Assert.Equal("third thread", Assert.Single(page2.Items).Content);
     }
 
     [Fact]

@@ -51,6 +51,8 @@ public static class CommunitySeeder
                 LikeCount, FavoriteCount, CommentCount, ViewCount, SaveCount, HotScore, CreatedAt, UpdatedAt)
             VALUES ($id, $author, $title, $content, $excerpt, $tags, $public, $code, 'python', NULL, 0, 0, 0, $views, 0, 0, $created, $created)
             """, "$id", "$author", "$title", "$content", "$excerpt", "$tags", "$public", "$code", "$views", "$created"))
+        using (var insertTag = Prepare(connection, transaction, "INSERT INTO PostTags (PostId, Tag, CreatedAt, IsPublic) VALUES ($id, $tag, $created, $public)",
+                   "$id", "$tag", "$created", "$public"))
         {
             var step = TimeSpan.FromDays(365).TotalSeconds / sizes.Posts;
             for (var id = 1; id <= sizes.Posts; id++)
@@ -65,6 +67,7 @@ public static class CommunitySeeder
                 var excerpt = content.Length > CommunityRules.ExcerptLength ? content[..CommunityRules.ExcerptLength] + "…" : content;
                 Run(insert, id, userIds[author], $"{Words[random.Next(Words.Length)]} 的 {random.Next(1, 10)} 个技巧 #{id}", content, excerpt.Replace('\n', ' '),
                     tags, isPublic[id] ? 1 : 0, code, random.Next(0, 500), createdAt[id]);
+                foreach (var tag in tags.Split(',', StringSplitOptions.RemoveEmptyEntries)) Run(insertTag, id, tag, createdAt[id], isPublic[id] ? 1 : 0);
             }
         }
 

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CodeRunner.Core.Data.Migrations
 {
     [DbContext(typeof(CodeRunnerDbContext))]
-    [Migration("20261123043623_Community")]
+    [Migration("20261123045341_Community")]
     partial class Community
     {
         /// <inheritdoc />
@@ -578,6 +578,29 @@ namespace CodeRunner.Core.Data.Migrations
                     b.ToTable("PostLikes");
                 });
 
+            modelBuilder.Entity("CodeRunner.Core.Community.PostTag", b =>
+                {
+                    b.Property<int>("PostId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsPublic")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("PostId", "Tag");
+
+                    b.HasIndex(new[] { "Tag", "CreatedAt" }, "IX_PostTags_Public_Tag_CreatedAt")
+                        .HasFilter("\"IsPublic\"");
+
+                    b.ToTable("PostTags");
+                });
+
             modelBuilder.Entity("CodeRunner.Core.Community.PostView", b =>
                 {
                     b.Property<long>("Id")
@@ -1094,6 +1117,15 @@ namespace CodeRunner.Core.Data.Migrations
                     b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Community.PostTag", b =>
+                {
+                    b.HasOne("CodeRunner.Core.Community.Post", null)
+                        .WithMany()
+                        .HasForeignKey("PostId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -186,6 +186,26 @@ namespace CodeRunner.Core.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "PostTags",
+                columns: table => new
+                {
+                    PostId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Tag = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    IsPublic = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PostTags", x => new { x.PostId, x.Tag });
+                    table.ForeignKey(
+                        name: "FK_PostTags_Posts_PostId",
+                        column: x => x.PostId,
+                        principalTable: "Posts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "PostViews",
                 columns: table => new
                 {
@@ -274,6 +294,12 @@ namespace CodeRunner.Core.Data.Migrations
                 columns: new[] { "RecipientId", "IsRead" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_PostTags_Public_Tag_CreatedAt",
+                table: "PostTags",
+                columns: new[] { "Tag", "CreatedAt" },
+                filter: "\"IsPublic\"");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_PostViews_PostId_ViewerKey_Day",
                 table: "PostViews",
                 columns: new[] { "PostId", "ViewerKey", "Day" },
@@ -321,6 +347,9 @@ namespace CodeRunner.Core.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "Notifications");
+
+            migrationBuilder.DropTable(
+                name: "PostTags");
 
             migrationBuilder.DropTable(
                 name: "PostViews");
