@@ -30,6 +30,8 @@ public partial class RunPage : IAsyncDisposable
 
     [SupplyParameterFromQuery(Name = "execution")] public long? ExecutionId { get; set; }
     [SupplyParameterFromQuery(Name = "snippet")] public int? SnippetId { get; set; }
+    /// <summary>"在编辑器中打开" on a community post: the post's program in the editor (not a snippet of the reader's).</summary>
+    [SupplyParameterFromQuery(Name = "post")] public int? PostId { get; set; }
 
     private sealed record Segment(string CssClass, string Text);
 
@@ -76,6 +78,19 @@ public partial class RunPage : IAsyncDisposable
                 snippet = await Snippets.GetAsync(user, snippetId);
                 initialCode = snippet.Code;
                 PickEnvironment(snippet.EnvironmentName);
+            }
+            catch (CodeRunnerError error)
+            {
+                openWarning = L["SnippetOpenFailed", Errors.Describe(error)];
+            }
+        }
+        else if (PostId is { } postId)
+        {
+            try
+            {
+                var post = await Posts.GetAsync(user, postId);
+                initialCode = post.Code ?? "";
+                PickEnvironment(post.EnvironmentName);
             }
             catch (CodeRunnerError error)
             {
