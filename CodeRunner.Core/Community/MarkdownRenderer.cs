@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using Markdig;
 using Markdig.Renderers;
@@ -71,7 +70,7 @@ public sealed partial class MarkdownRenderer
         {
             link.GetDynamicUrl = null;
             var allowed = link.IsImage ? IsAllowedImage(link.Url) : IsAllowedLink(link.Url);
-            if (!allowed) link.ReplaceBy(new LiteralInline(PlainText(link)));
+            if (!allowed) Unwrap(link);
         }
         foreach (var autolink in document.Descendants<AutolinkInline>().ToList())
         {
@@ -80,14 +79,17 @@ public sealed partial class MarkdownRenderer
         }
     }
 
-    private static string PlainText(ContainerInline container)
+    /// <summary>A refused link or image becomes its own text (the link's label, the image's alt text), formatting kept.</summary>
+    private static void Unwrap(LinkInline link)
     {
-        var text = new StringBuilder();
-        foreach (var inline in container.Descendants<Inline>())
+        var child = link.FirstChild;
+        while (child is not null)
         {
-            if (inline is LiteralInline literal) text.Append(literal.Content.ToString());
-            else if (inline is CodeInline code) text.Append(code.Content);
+            var next = child.NextSibling;
+            child.Remove();
+            link.InsertBefore(child);
+            child = next;
         }
-        return text.ToString();
+        link.Remove();
     }
 }

@@ -96,6 +96,7 @@ public class MarkdownRendererTests
     [Fact]
     public void Refused_links_and_images_keep_their_text()
     {
+        Assert.Equal("<p>see the <em>docs</em> here</p>\n", renderer.ToHtml("see [the *docs*](javascript:alert(1)) here"));
         var html = renderer.ToHtml("see [the docs](javascript:alert(1)) and ![a cat](data:image/png;base64,AAAA)");
         Assert.Contains("the docs", html);
         Assert.Contains("a cat", html);
