@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Hosting;
 
 namespace CodeRunner.Bench;
 
@@ -82,6 +83,8 @@ public static class CommunityBenchmark
                 plans.Add((name, await ExplainAsync(dbPath, recorder.Commands)));
             }
 
+            await MeasurePagesAsync(data, seeded, sizes);
+
             Console.WriteLine("\nquery plans (EXPLAIN QUERY PLAN of each statement the case ran):");
             foreach (var (name, plan) in plans)
             {
@@ -114,6 +117,49 @@ public static class CommunityBenchmark
         var seeded = await CommunitySeeder.SeedAsync(Path.Combine(Path.GetFullPath(args[0]), "coderunner.db"), sizes);
         Console.WriteLine($"seeded {sizes.Posts:N0} posts, {sizes.Likes:N0} likes, {sizes.Comments:N0} comments, {sizes.Users:N0} users (bench0..), {seeded.Follows:N0} follows");
         return 0;
+    }
+
+    /// <summary>
+    /// Whole pages as a visitor's browser first gets them: the real app on the seeded database, GET of the prerendered
+    /// HTML (routing, auth, the component tree, the queries, rendering), measured at the HTTP client.
+    /// </summary>
+    private static async Task MeasurePagesAsync(string data, SeedResult seeded, SeedSizes sizes)
+    {
+        await using var app = new PagesAppFactory(data);
+        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var random = new Random(11);
+        var pages = new (string Name, Func<string> Url)[]
+        {
+            ("GET /community (feed page, server render)", () => "/community"),
+            ("GET /community?tab=hot", () => "/community?tab=hot"),
+            ("GET /community/posts/{random} (post page)", () => $"/community/posts/{1 + random.Next(100, sizes.Posts)}"),
+            ($"GET /community/posts/{seeded.BusiestPostId} (busiest post)", () => $"/community/posts/{seeded.BusiestPostId}"),
+        };
+        Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8}");
+        foreach (var (name, url) in pages)
+        {
+            var samples = new List<double>();
+            for (var i = 0; i < Warmup + Iterations / 2; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var response = await client.GetAsync(url());
+                await response.Content.ReadAsStringAsync();
+                if (i >= Warmup) samples.Add(clock.Elapsed.TotalMilliseconds);
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{url()} answered {(int)response.StatusCode}");
+            }
+            samples.Sort();
+            Console.WriteLine($"{name,-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
+        }
+    }
+
+    private sealed class PagesAppFactory(string dataDirectory) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<CodeRunner.Web.Components.App>
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            builder.UseSetting("DataDirectory", dataDirectory);
+            builder.UseSetting("Admin:InitialPassword", "Bench-Admin-Pass-1");
+        }
     }
 
     /// <summary>What the post page loads: the post, its comment threads, and the view count.</summary>
