@@ -1,6 +1,7 @@
 using CodeRunner.Core.Accounts;
 using CodeRunner.Core.Admin;
 using CodeRunner.Core.ApiKeys;
+using CodeRunner.Core.Community;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
@@ -73,6 +74,7 @@ public static class CoreServiceCollectionExtensions
         services.AddLibraryFeature(configuration);
         services.AddApiKeysFeature(configuration);
         services.AddEnvironmentsFeature(configuration);
+        services.AddCommunityFeature(configuration);
         return services;
     }
 }

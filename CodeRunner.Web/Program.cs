@@ -3,6 +3,7 @@ using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Sandbox;
 using CodeRunner.Web.Api;
+using CodeRunner.Web.Community;
 using CodeRunner.Web.Components;
 using CodeRunner.Web.Execution;
 using CodeRunner.Web.Hosting;
@@ -34,6 +35,7 @@ await app.Services.InitializeDatabaseAsync();                     // migrate, re
 app.UseCodeRunnerPipeline();
 app.MapCodeRunnerApi();                                           // /health, /api/v1/*
 app.MapRunArtifacts();                                            // /runs/{id}/artifacts/* for the run page
+app.MapCommunityEndpoints();                                      // /avatars/* (public)
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -26,6 +26,9 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
     public DbSet<CommentLike> CommentLikes => Set<CommentLike>();
     public DbSet<PostCodeShare> PostCodeShares => Set<PostCodeShare>();
     public DbSet<Follow> Follows => Set<Follow>();
+    public DbSet<PostView> PostViews => Set<PostView>();
+    public DbSet<PostTag> PostTags => Set<PostTag>();
+    public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<AuditLog> AuditLogs => Set<AuditLog>();
     public DbSet<DailyUsage> DailyUsages => Set<DailyUsage>();
 
@@ -91,50 +94,7 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
             e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.OwnerId).OnDelete(DeleteBehavior.Cascade);
         });
 
-        builder.Entity<Post>(e =>
-        {
-            e.Property(x => x.Title).HasMaxLength(200);
-            e.Property(x => x.Tags).HasMaxLength(500);
-            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AuthorId).OnDelete(DeleteBehavior.Cascade);
-            e.HasIndex(x => x.CreatedAt);
-        });
-        builder.Entity<PostLike>(e =>
-        {
-            e.HasIndex(x => new { x.PostId, x.UserId }).IsUnique();
-            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
-            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
-        builder.Entity<PostFavorite>(e =>
-        {
-            e.HasIndex(x => new { x.PostId, x.UserId }).IsUnique();
-            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
-            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
-        builder.Entity<Comment>(e =>
-        {
-            e.Property(x => x.Content).HasMaxLength(5000);
-            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
-            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AuthorId).OnDelete(DeleteBehavior.Cascade);
-            e.HasOne<Comment>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
-        });
-        builder.Entity<CommentLike>(e =>
-        {
-            e.HasIndex(x => new { x.CommentId, x.UserId }).IsUnique();
-            e.HasOne<Comment>().WithMany().HasForeignKey(x => x.CommentId).OnDelete(DeleteBehavior.Cascade);
-            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
-        builder.Entity<PostCodeShare>(e =>
-        {
-            e.Property(x => x.Language).HasMaxLength(20);
-            e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
-            e.HasOne<Snippet>().WithMany().HasForeignKey(x => x.SnippetId).OnDelete(DeleteBehavior.SetNull);
-        });
-        builder.Entity<Follow>(e =>
-        {
-            e.HasIndex(x => new { x.FollowerId, x.FolloweeId }).IsUnique();
-            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.FollowerId).OnDelete(DeleteBehavior.Cascade);
-            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.FolloweeId).OnDelete(DeleteBehavior.Restrict);
-        });
+        builder.ConfigureCommunity();
 
         builder.Entity<AuditLog>(e =>
         {

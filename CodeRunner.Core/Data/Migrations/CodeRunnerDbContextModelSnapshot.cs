@@ -287,7 +287,13 @@ namespace CodeRunner.Core.Data.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("IsDeleted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LikeCount")
                         .HasColumnType("INTEGER");
 
                     b.Property<int?>("ParentId")
@@ -298,11 +304,11 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AuthorId");
-
                     b.HasIndex("ParentId");
 
-                    b.HasIndex("PostId");
+                    b.HasIndex("AuthorId", "CreatedAt");
+
+                    b.HasIndex("PostId", "CreatedAt");
 
                     b.ToTable("Comments");
                 });
@@ -352,12 +358,57 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("FolloweeId");
+                    b.HasIndex("FolloweeId", "CreatedAt");
 
                     b.HasIndex("FollowerId", "FolloweeId")
                         .IsUnique();
 
                     b.ToTable("Follows");
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Community.Notification", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ActorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("CommentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsRead")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PostId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RecipientId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ActorId");
+
+                    b.HasIndex("CommentId");
+
+                    b.HasIndex("PostId");
+
+                    b.HasIndex("RecipientId", "CreatedAt");
+
+                    b.HasIndex("RecipientId", "IsRead");
+
+                    b.ToTable("Notifications");
                 });
 
             modelBuilder.Entity("CodeRunner.Core.Community.Post", b =>
@@ -370,19 +421,52 @@ namespace CodeRunner.Core.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Code")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CodeLanguage")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CommentCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Content")
                         .IsRequired()
+                        .HasMaxLength(20000)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<bool>("IsPublished")
+                    b.Property<string>("EnvironmentName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Excerpt")
+                        .IsRequired()
+                        .HasMaxLength(201)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FavoriteCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("HotScore")
+                        .HasColumnType("REAL");
+
+                    b.Property<bool>("IsPublic")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LikeCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SaveCount")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Tags")
                         .IsRequired()
-                        .HasMaxLength(500)
+                        .HasMaxLength(165)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Title")
@@ -398,9 +482,13 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AuthorId");
+                    b.HasIndex("AuthorId", "CreatedAt", "IsPublic", "LikeCount");
 
-                    b.HasIndex("CreatedAt");
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_Posts_Public_CreatedAt")
+                        .HasFilter("\"IsPublic\"");
+
+                    b.HasIndex(new[] { "HotScore" }, "IX_Posts_Public_HotScore")
+                        .HasFilter("\"IsPublic\"");
 
                     b.ToTable("Posts");
                 });
@@ -411,16 +499,7 @@ namespace CodeRunner.Core.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Code")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Language")
-                        .IsRequired()
-                        .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("PostId")
@@ -429,11 +508,17 @@ namespace CodeRunner.Core.Data.Migrations
                     b.Property<int?>("SnippetId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("PostId");
 
                     b.HasIndex("SnippetId");
+
+                    b.HasIndex("UserId");
 
                     b.ToTable("PostCodeShares");
                 });
@@ -456,10 +541,10 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("UserId");
-
                     b.HasIndex("PostId", "UserId")
                         .IsUnique();
+
+                    b.HasIndex("UserId", "CreatedAt");
 
                     b.ToTable("PostFavorites");
                 });
@@ -488,6 +573,54 @@ namespace CodeRunner.Core.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("PostLikes");
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Community.PostTag", b =>
+                {
+                    b.Property<int>("PostId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsPublic")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("PostId", "Tag");
+
+                    b.HasIndex(new[] { "Tag", "CreatedAt" }, "IX_PostTags_Public_Tag_CreatedAt")
+                        .HasFilter("\"IsPublic\"");
+
+                    b.ToTable("PostTags");
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Community.PostView", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PostId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ViewerKey")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PostId", "ViewerKey", "Day")
+                        .IsUnique();
+
+                    b.ToTable("PostViews");
                 });
 
             modelBuilder.Entity("CodeRunner.Core.Environments.PythonEnvironment", b =>
@@ -863,7 +996,7 @@ namespace CodeRunner.Core.Data.Migrations
                     b.HasOne("CodeRunner.Core.Community.Comment", null)
                         .WithMany()
                         .HasForeignKey("ParentId")
-                        .OnDelete(DeleteBehavior.Restrict);
+                        .OnDelete(DeleteBehavior.SetNull);
 
                     b.HasOne("CodeRunner.Core.Community.Post", null)
                         .WithMany()
@@ -892,12 +1025,36 @@ namespace CodeRunner.Core.Data.Migrations
                     b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
                         .WithMany()
                         .HasForeignKey("FolloweeId")
-                        .OnDelete(DeleteBehavior.Restrict)
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
                     b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
                         .WithMany()
                         .HasForeignKey("FollowerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Community.Notification", b =>
+                {
+                    b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("ActorId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("CodeRunner.Core.Community.Comment", null)
+                        .WithMany()
+                        .HasForeignKey("CommentId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("CodeRunner.Core.Community.Post", null)
+                        .WithMany()
+                        .HasForeignKey("PostId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("RecipientId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -923,6 +1080,12 @@ namespace CodeRunner.Core.Data.Migrations
                         .WithMany()
                         .HasForeignKey("SnippetId")
                         .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("CodeRunner.Core.Community.PostFavorite", b =>
@@ -951,6 +1114,24 @@ namespace CodeRunner.Core.Data.Migrations
                     b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Community.PostTag", b =>
+                {
+                    b.HasOne("CodeRunner.Core.Community.Post", null)
+                        .WithMany()
+                        .HasForeignKey("PostId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Community.PostView", b =>
+                {
+                    b.HasOne("CodeRunner.Core.Community.Post", null)
+                        .WithMany()
+                        .HasForeignKey("PostId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

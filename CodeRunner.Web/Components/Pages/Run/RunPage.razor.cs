@@ -26,6 +26,8 @@ public partial class RunPage : IAsyncDisposable
 
     [SupplyParameterFromQuery(Name = "execution")] public long? ExecutionId { get; set; }
     [SupplyParameterFromQuery(Name = "snippet")] public int? SnippetId { get; set; }
+    /// <summary>"在编辑器中打开" on a community post: the post's program in the editor (not a snippet of the reader's).</summary>
+    [SupplyParameterFromQuery(Name = "post")] public int? PostId { get; set; }
 
     private readonly CancellationTokenSource lifetime = new();
     private readonly RunOutputBuffer output = new();
@@ -65,6 +67,16 @@ public partial class RunPage : IAsyncDisposable
                 snippet = await Snippets.GetAsync(user, snippetId);
                 initialCode = snippet.Code;
                 PickEnvironment(snippet.EnvironmentName);
+            });
+            if (failure is not null) openWarning = L["SnippetOpenFailed", failure];
+        }
+        else if (PostId is { } postId)
+        {
+            var failure = await Feedback.TryAsync(async () =>
+            {
+                var post = await Posts.GetAsync(user, postId);
+                initialCode = post.Code ?? "";
+                PickEnvironment(post.EnvironmentName);
             });
             if (failure is not null) openWarning = L["SnippetOpenFailed", failure];
         }

@@ -1,0 +1,114 @@
+using CodeRunner.Core.Audit;
+using CodeRunner.Core.Common;
+using CodeRunner.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace CodeRunner.Core.Community;
+
+/// <summary>Comments and replies on posts: write, edit and delete your own (admins delete any), read a post's thread.</summary>
+public sealed class CommentService(
+    CodeRunnerDbContext db, CommunityWriteGate writeGate, MarkdownRenderer markdown, NotificationService notifications,
+    AuditService audit, TimeProvider clock)
+{
+    /// <summary>Comments on a post, or replies when <paramref name="parentId"/> names a comment of the same post.</summary>
+    public async Task<Comment> AddAsync(UserRef actor, int postId, string content, int? parentId = null, CancellationToken cancellationToken = default)
+    {
+        var text = CommunityRules.ValidateComment(content);
+        var post = await PostAccess.FindVisibleAsync(db, actor, postId, cancellationToken);
+        Comment? parent = null;
+        if (parentId is { } pid)
+        {
+            parent = await db.Comments.AsNoTracking().FirstOrDefaultAsync(c => c.Id == pid && c.PostId == postId, cancellationToken)
+                     ?? throw new NotFoundError("comment", pid);
+            if (parent.IsDeleted) throw new NotFoundError("comment", pid);
+        }
+        Comment comment;
+        using (await writeGate.EnterCommentingAsync(actor, cancellationToken))
+        {
+            comment = new Comment { PostId = postId, AuthorId = actor.Id, ParentId = parentId, Content = text, CreatedAt = clock.GetUtcNow().UtcDateTime };
+            db.Comments.Add(comment);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        await PostCounters.RefreshAsync(db, postId, cancellationToken);
+        if (parent is not null) await notifications.NotifyAsync(parent.AuthorId, actor.Id, NotificationKinds.Reply, postId, comment.Id, cancellationToken);
+        // The post's author hears about every comment, unless the reply already told them.
+        if (parent?.AuthorId != post.AuthorId)
+            await notifications.NotifyAsync(post.AuthorId, actor.Id, NotificationKinds.Comment, postId, comment.Id, cancellationToken);
+        return comment;
+    }
+
+    public async Task<Comment> EditAsync(UserRef actor, int commentId, string content, CancellationToken cancellationToken = default)
+    {
+        var text = CommunityRules.ValidateComment(content);
+        var comment = await FindAsync(actor, commentId, cancellationToken);
+        // Editing puts words in someone's mouth: only the author, not even an admin.
+        if (comment.AuthorId != actor.Id) throw new ForbiddenError("Only the author can edit this comment.");
+        await writeGate.EnsureCanWriteAsync(actor, cancellationToken);
+        comment.Content = text;
+        comment.EditedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(cancellationToken);
+        return comment;
+    }
+
+    /// <summary>Soft delete: the row stays (shown as "已删除") so its replies keep their place in the thread.</summary>
+    public async Task DeleteAsync(UserRef actor, int commentId, CancellationToken cancellationToken = default)
+    {
+        var comment = await FindAsync(actor, commentId, cancellationToken);
+        if (comment.AuthorId != actor.Id && !actor.IsAdmin) throw new ForbiddenError("Only the author can delete this comment.");
+        comment.IsDeleted = true;
+        comment.Content = "";
+        await db.SaveChangesAsync(cancellationToken);
+        await db.CommentLikes.Where(l => l.CommentId == commentId).ExecuteDeleteAsync(cancellationToken);
+        await PostCounters.RefreshCommentAsync(db, commentId, cancellationToken);
+        await PostCounters.RefreshAsync(db, comment.PostId, cancellationToken);
+        if (comment.AuthorId != actor.Id)
+            await audit.RecordAsync(actor, "community.comment.moderate_delete", "comment", commentId, new { comment.PostId, authorId = comment.AuthorId }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// A page of a post's comment threads (oldest first), each with all its replies nested under it. Every comment row of
+    /// the post is read (small rows), but authors, likes and Markdown are only worked out for the threads on the page.
+    /// </summary>
+    public async Task<PagedResult<CommentView>> ListAsync(UserRef? viewer, int postId, int page = 1, int threadsPerPage = 50, CancellationToken cancellationToken = default)
+    {
+        await PostAccess.FindVisibleAsync(db, viewer, postId, cancellationToken);
+        var rows = await db.Comments.AsNoTracking().Where(c => c.PostId == postId).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToListAsync(cancellationToken);
+        var children = rows.ToLookup(r => r.ParentId);
+        // A deleted thread with no live reply left is not worth a "已删除" line.
+        bool Live(Comment c) => !c.IsDeleted || children[c.Id].Any(Live);
+        var threads = children[null].Where(Live).ToList();
+        var (p, size, skip) = Paging.Clamp(page, threadsPerPage);
+        var shown = threads.Skip(skip).Take(size).ToList();
+
+        var onPage = new List<Comment>();
+        void Collect(Comment c)
+        {
+            onPage.Add(c);
+            foreach (var reply in children[c.Id]) Collect(reply);
+        }
+        shown.ForEach(Collect);
+        var authors = await Authors.LoadAsync(db, onPage.Where(r => !r.IsDeleted).Select(r => r.AuthorId), cancellationToken);
+        var ids = onPage.Select(r => r.Id).ToList();
+        var liked = viewer is null ? [] : (await db.CommentLikes.Where(l => l.UserId == viewer.Id && ids.Contains(l.CommentId))
+            .Select(l => l.CommentId).ToListAsync(cancellationToken)).ToHashSet();
+
+        CommentView Build(Comment c) => new(c.Id, c.ParentId,
+            c.IsDeleted ? null : Authors.Of(authors, c.AuthorId),
+            c.IsDeleted ? null : c.Content,
+            c.IsDeleted ? null : markdown.ToHtml(c.Content),
+            c.IsDeleted, c.LikeCount, liked.Contains(c.Id), c.CreatedAt, c.EditedAt,
+            !c.IsDeleted && viewer?.Id == c.AuthorId,
+            !c.IsDeleted && viewer is not null && (viewer.Id == c.AuthorId || viewer.IsAdmin),
+            children[c.Id].Where(Live).Select(Build).ToList());
+
+        return new PagedResult<CommentView>(shown.Select(Build).ToList(), threads.Count, p, size);
+    }
+
+    private async Task<Comment> FindAsync(UserRef actor, int commentId, CancellationToken cancellationToken)
+    {
+        var comment = await db.Comments.FirstOrDefaultAsync(c => c.Id == commentId, cancellationToken) ?? throw new NotFoundError("comment", commentId);
+        if (comment.IsDeleted) throw new NotFoundError("comment", commentId);
+        await PostAccess.FindVisibleAsync(db, actor, comment.PostId, cancellationToken);
+        return comment;
+    }
+}

@@ -1,0 +1,78 @@
+using CodeRunner.Core.Common;
+using CodeRunner.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace CodeRunner.Core.Community;
+
+/// <summary>The one home of "who sees which post": public posts for everyone, private ones for their author and admins.</summary>
+internal static class PostAccess
+{
+    public static IQueryable<Post> VisibleTo(this IQueryable<Post> posts, UserRef? viewer) =>
+        viewer is null ? posts.Where(p => p.IsPublic)
+        : viewer.IsAdmin ? posts
+        : posts.Where(p => p.IsPublic || p.AuthorId == viewer.Id);
+
+    public static bool CanSee(this Post post, UserRef? viewer) =>
+        post.IsPublic || (viewer is not null && (viewer.IsAdmin || viewer.Id == post.AuthorId));
+
+    public static bool CanChange(this Post post, UserRef? viewer) =>
+        viewer is not null && (viewer.IsAdmin || viewer.Id == post.AuthorId);
+
+    /// <summary>The post if the viewer may see it; someone else's private post is "not found", never "forbidden".</summary>
+    public static async Task<Post> FindVisibleAsync(CodeRunnerDbContext db, UserRef? viewer, int postId, CancellationToken cancellationToken, bool tracking = false)
+    {
+        var query = tracking ? db.Posts : db.Posts.AsNoTracking();
+        var post = await query.FirstOrDefaultAsync(p => p.Id == postId, cancellationToken);
+        if (post is null || !post.CanSee(viewer)) throw new NotFoundError("post", postId);
+        return post;
+    }
+}
+
+/// <summary>Loads <see cref="AuthorView"/>s for a set of user ids in one query.</summary>
+internal static class Authors
+{
+    public static async Task<Dictionary<string, AuthorView>> LoadAsync(CodeRunnerDbContext db, IEnumerable<string?> ids, CancellationToken cancellationToken)
+    {
+        var wanted = ids.Where(id => id is not null).Distinct().ToList();
+        if (wanted.Count == 0) return [];
+        var rows = await db.Users.AsNoTracking().Where(u => wanted.Contains(u.Id))
+            .Select(u => new { u.Id, u.UserName, u.FullName, u.AvatarPath }).ToListAsync(cancellationToken);
+        return rows.ToDictionary(u => u.Id, u => new AuthorView(u.Id, u.UserName ?? "", u.FullName, AvatarStore.UrlFor(u.AvatarPath)));
+    }
+
+    public static AuthorView Of(Dictionary<string, AuthorView> authors, string id) =>
+        authors.TryGetValue(id, out var author) ? author : new AuthorView(id, "", null, null);
+}
+
+/// <summary>
+/// Keeps a post's denormalized counters exact: each change to likes, favorites, comments or saves is followed by a recount
+/// from the rows themselves, in one UPDATE. Racing writers each recount after their own change, so the last recount
+/// always sees every change (no lost increments). The hot score is then written only if the counts it was computed
+/// from are still current; a writer that lost the race leaves it to the winner, who recomputes from the newer counts.
+/// </summary>
+internal static class PostCounters
+{
+    public static async Task RefreshAsync(CodeRunnerDbContext db, int postId, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            UPDATE Posts SET
+                LikeCount = (SELECT COUNT(*) FROM PostLikes WHERE PostId = {postId}),
+                FavoriteCount = (SELECT COUNT(*) FROM PostFavorites WHERE PostId = {postId}),
+                CommentCount = (SELECT COUNT(*) FROM Comments WHERE PostId = {postId} AND IsDeleted = 0),
+                SaveCount = (SELECT COUNT(*) FROM PostCodeShares WHERE PostId = {postId})
+            WHERE Id = {postId}
+            """, cancellationToken);
+        var counts = await db.Posts.AsNoTracking().Where(p => p.Id == postId)
+            .Select(p => new { p.LikeCount, p.CommentCount, p.FavoriteCount, p.CreatedAt }).FirstOrDefaultAsync(cancellationToken);
+        if (counts is null) return;
+        var score = HotRanking.Score(counts.LikeCount, counts.CommentCount, counts.FavoriteCount, counts.CreatedAt);
+        await db.Posts.Where(p => p.Id == postId && p.LikeCount == counts.LikeCount && p.CommentCount == counts.CommentCount
+                                  && p.FavoriteCount == counts.FavoriteCount)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.HotScore, score), cancellationToken);
+    }
+
+    public static async Task RefreshCommentAsync(CodeRunnerDbContext db, int commentId, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"UPDATE Comments SET LikeCount = (SELECT COUNT(*) FROM CommentLikes WHERE CommentId = {commentId}) WHERE Id = {commentId}",
+            cancellationToken);
+}
