@@ -1,6 +1,7 @@
 using CodeRunner.Core.Accounts;
 using CodeRunner.Core.Admin;
 using CodeRunner.Core.ApiKeys;
+using CodeRunner.Core.Backup;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
@@ -61,7 +62,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<AuditQueries>();
         services.AddScoped<QuotaService>();
         services.AddSingleton<TierLimitGate>();
-        services.AddScoped<UserAdministrationService>();
+        services.AddAdminFeature(configuration);
+        services.AddBackupFeature(configuration);
 
         services.AddExecutionFeature(configuration);
         services.AddLibraryFeature(configuration);

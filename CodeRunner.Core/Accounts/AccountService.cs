@@ -22,6 +22,9 @@ public sealed partial class AccountService(
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$")]
     private static partial Regex UserNamePattern();
 
+    /// <summary>The user-name rule (3-32 letters, digits, '.', '_' or '-'), shared with accounts created by admins.</summary>
+    public static bool IsValidUserName(string userName) => UserNamePattern().IsMatch(userName);
+
     public async Task<AppUser> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default)
     {
         var userName = request.UserName.Trim();

@@ -93,9 +93,15 @@ public sealed class ExecutionService(
                 throw;
             }
 
+            activeRuns.Register(row.Id, actor.Id, actor.UserName, origin, interpreter.Name, session);
+            var executionId = row.Id;
             return new ExecutionRun(row.Id, session, options.Value.StoredOutputChars,
                 (outcome, output) => RecordAsync(row.Id, outcome, output),
-                gated ? () => activeRuns.Leave(actor.Id) : () => { }, logger);
+                () =>
+                {
+                    activeRuns.Unregister(executionId);
+                    if (gated) activeRuns.Leave(actor.Id);
+                }, logger);
         }
         catch
         {

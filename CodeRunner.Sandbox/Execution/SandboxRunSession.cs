@@ -28,6 +28,7 @@ internal sealed class SandboxRunSession : IRunSession
     private readonly int wrapperDepth;
     private readonly Dictionary<int, TimeSpan> cpuByPid = [];
     private long polledPeakResidentBytes;
+    private RunUsageSnapshot? currentUsage;
     private int stopReason = -1;
 
     /// <param name="wrapperDepth">How many wrapper processes (bwrap, its init, GNU time) sit above the program; they are never measured.</param>
@@ -55,6 +56,8 @@ internal sealed class SandboxRunSession : IRunSession
     public void CloseStdin() => process.CloseStdin();
 
     public void Cancel() => Stop(RunStatus.Cancelled);
+
+    public RunUsageSnapshot? CurrentUsage => Volatile.Read(ref currentUsage);
 
     public async ValueTask DisposeAsync()
     {
@@ -109,6 +112,7 @@ internal sealed class SandboxRunSession : IRunSession
                 {
                     foreach (var sample in samples) cpuByPid[sample.Pid] = sample.Cpu;
                     polledPeakResidentBytes = Math.Max(polledPeakResidentBytes, peak);
+                    Volatile.Write(ref currentUsage, new RunUsageSnapshot(cpuByPid.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu), ProcessTree.ResidentBytes(samples)));
                 }
                 if (peak > limitBytes)
                 {
