@@ -77,13 +77,9 @@ public sealed class AuditQueries(CodeRunnerDbContext db, TimeProvider clock)
             return new AuditDayCounts(day, Of(AuditStatus.Success), Of(AuditStatus.Warning), Of(AuditStatus.Error));
         }).ToList();
 
-        var topActions = await rows.GroupBy(a => a.Action).Select(g => new AuditCount(g.Key, g.Count()))
-            .OrderByDescending(c => c.Count).ThenBy(c => c.Key).Take(TopCount).ToListAsync(cancellationToken);
-        var topUsers = await rows.Where(a => a.UserName != null).GroupBy(a => a.UserName!).Select(g => new AuditCount(g.Key, g.Count()))
-            .OrderByDescending(c => c.Count).ThenBy(c => c.Key).Take(TopCount).ToListAsync(cancellationToken);
-        var failedSignIns = await rows.Where(a => a.Action == "account.signin" && a.Status != AuditStatus.Success)
-            .GroupBy(a => a.IpAddress ?? "-").Select(g => new AuditCount(g.Key, g.Count()))
-            .OrderByDescending(c => c.Count).ThenBy(c => c.Key).Take(TopCount).ToListAsync(cancellationToken);
+        var topActions = await TopAsync(rows.GroupBy(a => a.Action), cancellationToken);
+        var topUsers = await TopAsync(rows.Where(a => a.UserName != null).GroupBy(a => a.UserName!), cancellationToken);
+        var failedSignIns = await TopAsync(rows.Where(a => a.Action == "account.signin" && a.Status != AuditStatus.Success).GroupBy(a => a.IpAddress ?? "-"), cancellationToken);
         return new AuditStatistics(first, last, perDay.Sum(d => d.Total), perDay, topActions, topUsers, failedSignIns);
     }
 
@@ -115,6 +111,14 @@ public sealed class AuditQueries(CodeRunnerDbContext db, TimeProvider clock)
     {
         if (!actor.IsAdmin) throw new ForbiddenError();
         return await db.AuditLogs.AsNoTracking().Where(a => a.ResourceType != null).Select(a => a.ResourceType!).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The <see cref="TopCount"/> biggest groups, counted and ordered in SQL.</summary>
+    private static async Task<IReadOnlyList<AuditCount>> TopAsync(IQueryable<IGrouping<string, AuditLog>> groups, CancellationToken cancellationToken)
+    {
+        var top = await groups.Select(g => new { g.Key, Count = g.Count() })
+            .OrderByDescending(c => c.Count).ThenBy(c => c.Key).Take(TopCount).ToListAsync(cancellationToken);
+        return top.Select(c => new AuditCount(c.Key, c.Count)).ToList();
     }
 
     private static async Task<PagedResult<AuditLog>> PageAsync(IQueryable<AuditLog> rows, AuditQuery query, CancellationToken cancellationToken)

@@ -75,9 +75,7 @@ public sealed class BackupRestoreService(
             var applied = await MigrateAsync();
             // This scope's context may hold entities of the replaced database.
             db.ChangeTracker.Clear();
-            await audit.RecordAsync(actor, "admin.backup_restore", "backup", fileName is null ? null : Path.GetFileName(fileName),
-                new { manifest.CreatedAtUtc, manifest.MigrationId, manifest.AppVersion, safetyBackup = safety.Name, migrationsApplied = applied },
-                cancellationToken: CancellationToken.None);
+            await RecordRestoredAsync(actor, fileName, manifest, safety.Name, applied);
             logger.LogWarning("Database restored by {Admin} from a backup of {CreatedAt:u} (migration {Migration}); previous data saved as {Safety}",
                 actor.UserName, manifest.CreatedAtUtc, manifest.MigrationId, safety.Name);
             progress?.Report(new BackupProgress(BackupProgress.Finished, 1, 1));
@@ -86,6 +84,24 @@ public sealed class BackupRestoreService(
         finally
         {
             BackupService.TryDeleteDirectory(work);
+        }
+    }
+
+    /// <summary>
+    /// Audits the restore in the restored database. The acting admin may not exist there (an older backup): then the
+    /// row carries only their name. The restore has happened by now, so a failure here is logged, not thrown.
+    /// </summary>
+    private async Task RecordRestoredAsync(UserRef actor, string? fileName, BackupManifest manifest, string safetyBackup, IReadOnlyList<string> applied)
+    {
+        try
+        {
+            var actorExists = await db.Users.AnyAsync(u => u.Id == actor.Id);
+            await audit.RecordAsync(actorExists ? actor.Id : null, actor.UserName, "admin.backup_restore", "backup", fileName is null ? null : Path.GetFileName(fileName),
+                new { manifest.CreatedAtUtc, manifest.MigrationId, manifest.AppVersion, safetyBackup, migrationsApplied = applied });
+        }
+        catch (Exception exception) when (exception is DbUpdateException or SqliteException)
+        {
+            logger.LogError(exception, "The restore from {File} succeeded but could not be audited", fileName);
         }
     }
 

@@ -145,7 +145,7 @@ public sealed partial class BackupService(
             await Task.Run(() =>
             {
                 using var source = SqliteFiles.Open(livePath);
-                using var target = SqliteFiles.Open(snapshot);
+                using var target = SqliteFiles.Open(snapshot, SqliteOpenMode.ReadWriteCreate);
                 // One step over every page, under a read transaction: a single point in time even while runs are written.
                 source.BackupDatabase(target);
             }, cancellationToken);
