@@ -2,6 +2,7 @@ using CodeRunner.Core;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Sandbox;
+using CodeRunner.Web.Admin;
 using CodeRunner.Web.Api;
 using CodeRunner.Web.Components;
 using CodeRunner.Web.Execution;
@@ -26,6 +27,7 @@ builder.Services.AddCodeRunnerSandbox(builder.Configuration);     // runner, iso
 builder.Services.AddHostedService<SandboxWarmup>();               // probe the sandbox at start (its mode is logged then)
 builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
 builder.Services.AddCodeRunnerApi(builder.Configuration);         // API keys auth, rate limit, OpenAPI
+builder.Services.AddCodeRunnerAdminWeb();                         // open-circuit count for the admin system page
 
 var app = builder.Build();
 await app.Services.InitializeDatabaseAsync();                     // migrate, recover, first admin
@@ -33,6 +35,7 @@ await app.Services.InitializeDatabaseAsync();                     // migrate, re
 app.UseCodeRunnerPipeline();
 app.MapCodeRunnerApi();                                           // /health, /api/v1/*
 app.MapRunArtifacts();                                            // /runs/{id}/artifacts/* for the run page
+app.MapAdminDownloads();                                          // backup downloads, audit CSV exports
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 
