@@ -55,10 +55,16 @@ public static class CoreServiceCollectionExtensions
             .AddDefaultTokenProviders();
 
         services.Configure<TierOptions>(configuration.GetSection(TierOptions.Section));
+        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section))
+            .Validate(o => string.IsNullOrWhiteSpace(o.TimeZone) || TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone.Trim(), out _),
+                "Quotas:TimeZone is not a time zone this server knows (use an IANA id such as Asia/Shanghai).")
+            .ValidateOnStart();
+        services.AddSingleton<QuotaDay>();
         services.Configure<AdminBootstrapOptions>(configuration.GetSection(AdminBootstrapOptions.Section));
 
         services.AddScoped<AuditService>();
         services.AddScoped<AccountService>();
+        services.AddSingleton<SignInThrottle>();
         services.AddScoped<AuditQueries>();
         services.AddScoped<QuotaService>();
         services.AddSingleton<TierLimitGate>();

@@ -26,4 +26,14 @@ public sealed class SandboxOptions
     public int AddressSpaceAllowanceMb { get; set; } = 256;
     /// <summary>How often the resident memory of a run's process tree is checked.</summary>
     public int MemoryPollMilliseconds { get; set; } = 100;
+    /// <summary>
+    /// Network of package installs (they run inside the sandbox): "none" (default; installs use local
+    /// wheelhouses via find-links) or "host" (the host's network, so indexes and mirrors are reachable;
+    /// so is everything on the host's loopback: only for hosts where nothing listens there).
+    /// </summary>
+    public string InstallNetwork { get; set; } = "none";
+    /// <summary>Time, memory and scratch tmpfs (RAM) of one package tool invocation inside the sandbox.</summary>
+    public int ToolTimeoutMinutes { get; set; } = 30;
+    public int ToolMemoryMb { get; set; } = 2048;
+    public int ToolScratchMb { get; set; } = 512;
 }

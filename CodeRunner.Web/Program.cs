@@ -27,6 +27,7 @@ builder.Services.AddCodeRunnerSandbox(builder.Configuration);     // runner, iso
 builder.Services.AddHostedService<SandboxWarmup>();               // probe the sandbox at start (its mode is logged then)
 builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
 builder.Services.AddCodeRunnerApi(builder.Configuration);         // API keys auth, rate limit, OpenAPI
+builder.Services.AddCodeRunnerSecurity(builder.Configuration);    // sessions, sign-in throttling, proxies, HSTS
 builder.Services.AddCodeRunnerAdminWeb();                         // open-circuit count for the admin system page
 
 var app = builder.Build();

@@ -8,15 +8,22 @@ namespace CodeRunner.Core.Accounts;
 
 public sealed record RegisterRequest(string UserName, string Email, string Password, string? FullName = null);
 
-public enum SignInOutcome { Succeeded, Failed, LockedOut, Inactive, MustChangePassword }
+/// <summary>LockedOut: an Identity lockout set on the account; Throttled: too many failures from this client for this login.</summary>
+public enum SignInOutcome { Succeeded, Failed, LockedOut, Inactive, MustChangePassword, Throttled }
 
 /// <summary>Register, sign in/out, password and culture changes — each audited.</summary>
 public sealed partial class AccountService(
     UserManager<AppUser> users,
     SignInManager<AppUser> signIn,
     AuditService audit,
+    SignInThrottle throttle,
+    RequestContext request,
     TimeProvider clock)
 {
+    // Verified against when the login names no account, so an unknown name costs the same hashing as a wrong password.
+    private static readonly Lazy<string> DummyPasswordHash = new(() =>
+        new PasswordHasher<AppUser>().HashPassword(new AppUser(), Guid.NewGuid().ToString("N")));
+
     public static readonly IReadOnlyList<string> SupportedCultures = ["zh-CN", "en-US"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$")]
@@ -25,10 +32,16 @@ public sealed partial class AccountService(
     /// <summary>The user-name rule (3-32 letters, digits, '.', '_' or '-'), shared with accounts created by admins.</summary>
     public static bool IsValidUserName(string userName) => UserNamePattern().IsMatch(userName);
 
-    public async Task<AppUser> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default)
+    public async Task<AppUser> RegisterAsync(RegisterRequest registration, CancellationToken cancellationToken = default)
     {
-        var userName = request.UserName.Trim();
-        var email = request.Email.Trim();
+        var userName = registration.UserName.Trim();
+        var email = registration.Email.Trim();
+        if (email.Length > AccountInputRules.MaxEmailLength)
+            throw new ValidationError("account.email_too_long", "Email", "Email is too long.", AccountInputRules.MaxEmailLength);
+        if (registration.Password.Length > AccountInputRules.MaxPasswordLength)
+            throw new ValidationError("account.password_too_long", "Password", "Password is too long.", AccountInputRules.MaxPasswordLength);
+        if (registration.FullName?.Trim().Length > AccountInputRules.MaxFullNameLength)
+            throw new ValidationError("account.full_name_too_long", "FullName", "Full name is too long.", AccountInputRules.MaxFullNameLength);
         if (!UserNamePattern().IsMatch(userName))
             throw new ValidationError("account.username_invalid", "UserName", "User name must be 3-32 letters, digits, '.', '_' or '-'.");
         if (await users.FindByNameAsync(userName) is not null)
@@ -40,11 +53,11 @@ public sealed partial class AccountService(
         {
             UserName = userName,
             Email = email,
-            FullName = string.IsNullOrWhiteSpace(request.FullName) ? null : request.FullName.Trim(),
+            FullName = string.IsNullOrWhiteSpace(registration.FullName) ? null : registration.FullName.Trim(),
             Level = 1,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
-        var result = await users.CreateAsync(user, request.Password);
+        var result = await users.CreateAsync(user, registration.Password);
         if (!result.Succeeded)
         {
             var first = result.Errors.First();
@@ -54,44 +67,81 @@ public sealed partial class AccountService(
         return user;
     }
 
-    /// <summary>Signs in with a user name or an email address. Failures count towards lockout.</summary>
+    /// <summary>
+    /// Signs in with a user name or an email address. Every outcome a stranger can reach costs one password hash and
+    /// says nothing about whether the account exists; failures are throttled per (login, client), see <see cref="SignInThrottle"/>.
+    /// </summary>
     public async Task<SignInOutcome> SignInAsync(string userNameOrEmail, string password, bool remember, CancellationToken cancellationToken = default)
     {
         var login = userNameOrEmail.Trim();
+        if (login.Length is 0 or > AccountInputRules.MaxLoginLength || password.Length > AccountInputRules.MaxPasswordLength)
+        {
+            // Never store or log the oversized input itself.
+            await audit.RecordAsync(null, null, "account.signin", "user", null,
+                new { reason = "invalid_input", login_length = login.Length, password_length = password.Length }, AuditStatus.Error, cancellationToken);
+            return SignInOutcome.Failed;
+        }
+        if (throttle.RetryAfter(login, request.IpAddress) is not null)
+        {
+            await audit.RecordAsync(null, login, "account.signin", "user", null, new { reason = "throttled" }, AuditStatus.Warning, cancellationToken);
+            return SignInOutcome.Throttled;
+        }
+
         var user = await FindByLoginAsync(login);
         if (user is null)
         {
+            users.PasswordHasher.VerifyHashedPassword(new AppUser(), DummyPasswordHash.Value, password);
+            throttle.RecordFailure(login, request.IpAddress);
             await audit.RecordAsync(null, login, "account.signin", "user", null, new { reason = "unknown_user" }, AuditStatus.Error, cancellationToken);
             return SignInOutcome.Failed;
         }
         if (!user.IsActive)
         {
-            await audit.RecordAsync(user.Id, user.UserName, "account.signin", "user", user.Id, new { reason = "inactive" }, AuditStatus.Error, cancellationToken);
-            return SignInOutcome.Inactive;
+            // Only someone who knows the password learns that the account is deactivated.
+            var rightPassword = await users.CheckPasswordAsync(user, password);
+            if (!rightPassword) throttle.RecordFailure(login, request.IpAddress);
+            await audit.RecordAsync(user.Id, user.UserName, "account.signin", "user", user.Id,
+                new { reason = rightPassword ? "inactive" : "bad_password" }, AuditStatus.Error, cancellationToken);
+            return rightPassword ? SignInOutcome.Inactive : SignInOutcome.Failed;
         }
 
-        var result = await signIn.PasswordSignInAsync(user, password, remember, lockoutOnFailure: true);
+        // Identity's own lockout stays off for failures: it would let anyone lock any account (see SignInThrottle).
+        var result = await signIn.PasswordSignInAsync(user, password, remember, lockoutOnFailure: false);
         if (result.Succeeded)
         {
+            throttle.Reset(login, request.IpAddress);
             await audit.RecordAsync(user.Id, user.UserName, "account.signin", "user", user.Id, cancellationToken: cancellationToken);
             return user.MustChangePassword ? SignInOutcome.MustChangePassword : SignInOutcome.Succeeded;
         }
-        var outcome = result.IsLockedOut ? SignInOutcome.LockedOut : SignInOutcome.Failed;
-        await audit.RecordAsync(user.Id, user.UserName, "account.signin", "user", user.Id,
-            new { reason = outcome == SignInOutcome.LockedOut ? "locked_out" : "bad_password" },
-            outcome == SignInOutcome.LockedOut ? AuditStatus.Warning : AuditStatus.Error, cancellationToken);
-        return outcome;
+        if (result.IsLockedOut)
+        {
+            await audit.RecordAsync(user.Id, user.UserName, "account.signin", "user", user.Id, new { reason = "locked_out" }, AuditStatus.Warning, cancellationToken);
+            return SignInOutcome.LockedOut;
+        }
+        throttle.RecordFailure(login, request.IpAddress);
+        await audit.RecordAsync(user.Id, user.UserName, "account.signin", "user", user.Id, new { reason = "bad_password" }, AuditStatus.Error, cancellationToken);
+        return SignInOutcome.Failed;
     }
 
+    /// <summary>Ends the session: a new security stamp makes every copy of the old cookie worthless (checked on each request).</summary>
     public async Task SignOutAsync(UserRef? actor, CancellationToken cancellationToken = default)
     {
+        if (actor is not null && await users.FindByIdAsync(actor.Id) is { } user)
+            await users.UpdateSecurityStampAsync(user);
         await signIn.SignOutAsync();
         if (actor is not null)
             await audit.RecordAsync(actor, "account.signout", "user", actor.Id, cancellationToken: cancellationToken);
     }
 
+    /// <summary>Whether a cookie's user is still active and its security stamp still current (one indexed query).</summary>
+    public async Task<bool> IsSessionCurrentAsync(string userId, string? securityStamp, CancellationToken cancellationToken = default) =>
+        securityStamp is not null
+        && await users.Users.AsNoTracking().AnyAsync(u => u.Id == userId && u.IsActive && u.SecurityStamp == securityStamp, cancellationToken);
+
     public async Task ChangePasswordAsync(UserRef actor, string currentPassword, string newPassword, CancellationToken cancellationToken = default)
     {
+        if (newPassword.Length > AccountInputRules.MaxPasswordLength)
+            throw new ValidationError("account.password_too_long", "NewPassword", "Password is too long.", AccountInputRules.MaxPasswordLength);
         var user = await users.FindByIdAsync(actor.Id) ?? throw new NotFoundError("user", actor.Id);
         if (currentPassword == newPassword)
             throw new ValidationError("account.password_unchanged", "NewPassword", "The new password must differ from the current one.");

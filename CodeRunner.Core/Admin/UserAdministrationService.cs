@@ -59,7 +59,7 @@ public sealed class UserAdministrationService(
     /// <summary>User name of the account that keeps a deleted user's content; it can never sign in.</summary>
     public const string PlaceholderUserName = "deleted-user";
     public const string PlaceholderFullName = "已删除用户";
-    public const int MaxFullNameLength = 100;
+    public const int MaxFullNameLength = AccountInputRules.MaxFullNameLength;
 
     public async Task<PagedResult<UserSummary>> SearchAsync(UserRef actor, string? search, int page, int pageSize, CancellationToken cancellationToken = default)
     {

@@ -17,21 +17,31 @@ public sealed class AuditService(CodeRunnerDbContext db, RequestContext request,
     public async Task RecordAsync(string? userId, string? userName, string action, string? resourceType = null, object? resourceId = null,
         object? details = null, string status = AuditStatus.Success, CancellationToken cancellationToken = default)
     {
-        db.AuditLogs.Add(new AuditLog
+        // Everything is cut to its column before it is stored or logged: callers pass what strangers typed.
+        var row = new AuditLog
         {
             UserId = userId,
-            UserName = userName,
-            Action = action,
-            ResourceType = resourceType,
-            ResourceId = resourceId?.ToString(),
-            Details = details is null ? null : JsonSerializer.Serialize(details),
-            IpAddress = request.IpAddress,
-            UserAgent = Truncate(request.UserAgent, 512),
-            Status = status,
+            UserName = Truncate(userName, AuditLog.MaxUserNameLength),
+            Action = Truncate(action, AuditLog.MaxActionLength)!,
+            ResourceType = Truncate(resourceType, AuditLog.MaxResourceTypeLength),
+            ResourceId = Truncate(resourceId?.ToString(), AuditLog.MaxResourceIdLength),
+            Details = BoundedDetails(details),
+            IpAddress = Truncate(request.IpAddress, AuditLog.MaxIpAddressLength),
+            UserAgent = Truncate(request.UserAgent, AuditLog.MaxUserAgentLength),
+            Status = Truncate(status, AuditLog.MaxStatusLength)!,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
-        });
+        };
+        db.AuditLogs.Add(row);
         await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("audit {Action} by {User} on {ResourceType}/{ResourceId}: {Status}", action, userName ?? "-", resourceType, resourceId, status);
+        logger.LogInformation("audit {Action} by {User} on {ResourceType}/{ResourceId}: {Status}",
+            row.Action, row.UserName ?? "-", row.ResourceType, row.ResourceId, row.Status);
+    }
+
+    private static string? BoundedDetails(object? details)
+    {
+        if (details is null) return null;
+        var json = JsonSerializer.Serialize(details);
+        return json.Length <= AuditLog.MaxDetailsLength ? json : JsonSerializer.Serialize(new { truncated = true, length = json.Length });
     }
 
     private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];

@@ -138,13 +138,13 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
 
         builder.Entity<AuditLog>(e =>
         {
-            e.Property(x => x.UserName).HasMaxLength(256);
-            e.Property(x => x.Action).HasMaxLength(64);
-            e.Property(x => x.ResourceType).HasMaxLength(64);
-            e.Property(x => x.ResourceId).HasMaxLength(64);
-            e.Property(x => x.IpAddress).HasMaxLength(64);
-            e.Property(x => x.UserAgent).HasMaxLength(512);
-            e.Property(x => x.Status).HasMaxLength(16);
+            e.Property(x => x.UserName).HasMaxLength(AuditLog.MaxUserNameLength);
+            e.Property(x => x.Action).HasMaxLength(AuditLog.MaxActionLength);
+            e.Property(x => x.ResourceType).HasMaxLength(AuditLog.MaxResourceTypeLength);
+            e.Property(x => x.ResourceId).HasMaxLength(AuditLog.MaxResourceIdLength);
+            e.Property(x => x.IpAddress).HasMaxLength(AuditLog.MaxIpAddressLength);
+            e.Property(x => x.UserAgent).HasMaxLength(AuditLog.MaxUserAgentLength);
+            e.Property(x => x.Status).HasMaxLength(AuditLog.MaxStatusLength);
             // Audit rows outlive their user: keep the name, drop the link.
             e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => x.CreatedAt);

@@ -8,11 +8,13 @@ public static class ExecutionStatus
     public const string Timeout = "timeout";
     public const string MemoryLimit = "memory_limit";
     public const string OutputLimit = "output_limit";
+    /// <summary>The run filled its disk quota or file count (work dir, /tmp and /dev/shm together).</summary>
+    public const string DiskLimit = "disk_limit";
     public const string Cancelled = "cancelled";
     /// <summary>The server stopped while the run was going; set at the next start.</summary>
     public const string Failed = "failed";
 
-    public static readonly IReadOnlyList<string> All = [Running, Success, Error, Timeout, MemoryLimit, OutputLimit, Cancelled, Failed];
+    public static readonly IReadOnlyList<string> All = [Running, Success, Error, Timeout, MemoryLimit, OutputLimit, DiskLimit, Cancelled, Failed];
 }
 
 /// <summary>One run of a program, from the page or the REST API.</summary>

@@ -10,6 +10,7 @@ public static class ExecutionFeature
     {
         services.Configure<ExecutionOptions>(configuration.GetSection(ExecutionOptions.Section));
         services.AddSingleton<ActiveRuns>();
+        services.AddSingleton<RunAdmission>();
         services.AddScoped<IExecutionService, ExecutionService>();
         services.AddScoped<ExecutionQueries>();
         services.AddScoped<UsageQueries>();

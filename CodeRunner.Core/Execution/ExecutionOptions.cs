@@ -16,4 +16,16 @@ public sealed class ExecutionOptions
     /// <summary>Artifacts of a run are deleted this long after the run.</summary>
     public double ArtifactRetentionHours { get; set; } = 24;
     public double ArtifactCleanupIntervalMinutes { get; set; } = 30;
+    /// <summary>Sandboxes running at once on this machine; more runs wait in a queue fair between users.</summary>
+    public int MaxConcurrentRuns { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
+    /// <summary>Runs allowed to wait for a slot; beyond it callers get 429 with Retry-After.</summary>
+    public int MaxQueuedRuns { get; set; } = 50;
+    /// <summary>The Retry-After (seconds) sent when the queue is full or the per-user cap is reached.</summary>
+    public int QueueRetryAfterSeconds { get; set; } = 5;
+    /// <summary>API runs one user may have running or queued at once, by tier level 1-4 (admins: the last entry).</summary>
+    public int[] ParallelApiRunsByLevel { get; set; } = [1, 2, 4, 8];
+    /// <summary>One disk quota over a run's work dir, /tmp and /dev/shm (a tmpfs: also counted as the run's memory).</summary>
+    public int DiskQuotaMb { get; set; } = 64;
+    /// <summary>Files and directories a run may create in that quota.</summary>
+    public int MaxFiles { get; set; } = 10_000;
 }

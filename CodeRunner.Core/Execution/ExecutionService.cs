@@ -21,6 +21,7 @@ public sealed class ExecutionService(
     ICodeRunner runner,
     EnvironmentService environments,
     ActiveRuns activeRuns,
+    RunAdmission admission,
     IServiceScopeFactory scopes,
     IOptions<ExecutionOptions> options,
     TimeProvider clock,
@@ -38,8 +39,11 @@ public sealed class ExecutionService(
         var gated = origin == ExecutionOrigin.Web;
         if (gated && !activeRuns.TryEnter(actor.Id))
             throw new ConflictError("execution.already_running", "A run of this user is still going.");
+        IDisposable? slot = null;
         try
         {
+            // A sandbox slot: waits in the machine-wide queue (fair between users), or 429 when it is full.
+            slot = await admission.EnterAsync(actor.Id, origin == ExecutionOrigin.Api, ParallelApiRunsOf(actor), cancellationToken);
             if (origin == ExecutionOrigin.Web) await quotas.TryConsumeRunAsync(actor, cancellationToken);
 
             var tier = quotas.LimitsFor(actor);
@@ -49,6 +53,8 @@ public sealed class ExecutionService(
                 CpuTime = TimeSpan.FromSeconds(tier.TimeoutSeconds),
                 MemoryMb = tier.MemoryMb,
                 MaxOutputBytes = options.Value.MaxOutputBytes,
+                DiskQuotaBytes = options.Value.DiskQuotaMb * 1024L * 1024,
+                MaxFiles = options.Value.MaxFiles,
             };
 
             var now = clock.GetUtcNow().UtcDateTime;
@@ -95,19 +101,32 @@ public sealed class ExecutionService(
 
             activeRuns.Register(row.Id, actor.Id, actor.UserName, origin, interpreter.Name, session);
             var executionId = row.Id;
+            var heldSlot = slot;
+            slot = null;
             return new ExecutionRun(row.Id, session, options.Value.StoredOutputChars,
                 (outcome, output) => RecordAsync(row.Id, outcome, output),
                 () =>
                 {
                     activeRuns.Unregister(executionId);
+                    heldSlot.Dispose();
                     if (gated) activeRuns.Leave(actor.Id);
                 }, logger);
         }
         catch
         {
+            slot?.Dispose();
             if (gated) activeRuns.Leave(actor.Id);
             throw;
         }
+    }
+
+    /// <summary>The tier's cap on API runs at once (admins get the highest tier's).</summary>
+    private int? ParallelApiRunsOf(UserRef actor)
+    {
+        var byLevel = options.Value.ParallelApiRunsByLevel;
+        if (byLevel.Length == 0) return null;
+        var index = actor.IsAdmin ? byLevel.Length - 1 : Math.Clamp(actor.Level - 1, 0, byLevel.Length - 1);
+        return byLevel[index];
     }
 
     public async Task<ExecutionOutcome> RunAsync(UserRef actor, ExecutionRequest request, ExecutionOrigin origin, CancellationToken cancellationToken)

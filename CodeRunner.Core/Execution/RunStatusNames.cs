@@ -13,6 +13,7 @@ public static class RunStatusNames
         RunStatus.MemoryLimit => ExecutionStatus.MemoryLimit,
         RunStatus.OutputLimit => ExecutionStatus.OutputLimit,
         RunStatus.Cancelled => ExecutionStatus.Cancelled,
+        RunStatus.DiskLimit => ExecutionStatus.DiskLimit,
         _ => ExecutionStatus.Error,
     };
 }

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CodeRunner.Core.Execution;
 
-/// <summary>Runs of one UTC day, by status name.</summary>
+/// <summary>Runs of one quota day (<see cref="QuotaDay"/>), by status name.</summary>
 public sealed record DailyRunCounts(DateOnly Day, IReadOnlyDictionary<string, int> ByStatus)
 {
     public int Total => ByStatus.Values.Sum();
@@ -28,7 +28,7 @@ public sealed record UsageSummary(
 }
 
 /// <summary>A user's own usage: today's quotas, totals, and runs per day.</summary>
-public sealed class UsageQueries(CodeRunnerDbContext db, QuotaService quotas, TimeProvider clock)
+public sealed class UsageQueries(CodeRunnerDbContext db, QuotaService quotas, QuotaDay quotaDay)
 {
     public async Task<UsageSummary> GetAsync(UserRef actor, int days = 30, CancellationToken cancellationToken = default)
     {
@@ -43,14 +43,14 @@ public sealed class UsageQueries(CodeRunnerDbContext db, QuotaService quotas, Ti
         var finished = byStatus.Where(s => s.Status != ExecutionStatus.Running).Sum(s => s.Count);
         var succeeded = byStatus.Where(s => s.Status == ExecutionStatus.Success).Sum(s => s.Count);
 
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var today = quotaDay.Today().Day;
         var first = today.AddDays(-(days - 1));
-        var since = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var since = quotaDay.StartUtc(first);
         var recent = await mine.Where(e => e.CreatedAt >= since)
             .Select(e => new { e.CreatedAt, e.Status })
             .ToListAsync(cancellationToken);
         var perDay = Enumerable.Range(0, days).Select(i => first.AddDays(i)).Select(day => new DailyRunCounts(day,
-            recent.Where(r => DateOnly.FromDateTime(r.CreatedAt) == day)
+            recent.Where(r => quotaDay.DayOf(r.CreatedAt) == day)
                 .GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count()))).ToList();
 
         return new UsageSummary(actor.Level, quotas.LimitsFor(actor).Name, runs, apiCalls, total, byStatus.Where(s => s.IsApiCall).Sum(s => s.Count),

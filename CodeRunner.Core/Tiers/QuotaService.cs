@@ -14,10 +14,10 @@ public sealed record QuotaStatus(QuotaKind Kind, int Used, int? Limit, DateTime 
 }
 
 /// <summary>
-/// Daily quotas per user and UTC day. Consumption is one conditional UPDATE, so racing runs can never
+/// Daily quotas per user and quota day (<see cref="QuotaDay"/>: midnight in the configured zone). Consumption is one conditional UPDATE, so racing runs can never
 /// pass the limit (SQLite serializes writers; PostgreSQL row-locks the counter).
 /// </summary>
-public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> tiers, TimeProvider clock)
+public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> tiers, QuotaDay quotaDay)
 {
     public TierLimits LimitsFor(UserRef user) => tiers.Value.For(user.Level);
 
@@ -31,7 +31,7 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
 
     public async Task<QuotaStatus> GetStatusAsync(UserRef user, QuotaKind kind, CancellationToken cancellationToken = default)
     {
-        var (day, resets) = Today();
+        var (day, resets) = quotaDay.Today();
         var usage = await db.DailyUsages.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == user.Id && u.Day == day, cancellationToken);
         var used = usage is null ? 0 : kind == QuotaKind.Runs ? usage.Runs : usage.ApiCalls;
         return new QuotaStatus(kind, used, LimitOf(user, kind), resets);
@@ -39,7 +39,7 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
 
     private async Task ConsumeAsync(UserRef user, QuotaKind kind, CancellationToken cancellationToken)
     {
-        var (day, resets) = Today();
+        var (day, resets) = quotaDay.Today();
         var limit = LimitOf(user, kind);
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls") VALUES ({user.Id}, {day}, 0, 0) ON CONFLICT ("UserId", "Day") DO NOTHING""",
@@ -63,11 +63,5 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
         if (user.IsAdmin) return null;
         var limits = LimitsFor(user);
         return kind == QuotaKind.Runs ? limits.RunsPerDay : limits.ApiCallsPerDay;
-    }
-
-    private (DateOnly Day, DateTime ResetsAtUtc) Today()
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return (DateOnly.FromDateTime(now), now.Date.AddDays(1));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using CodeRunner.Sandbox.Isolation;
 using CodeRunner.Sandbox.Processes;
 using Microsoft.Extensions.Logging;
 
@@ -9,26 +10,28 @@ namespace CodeRunner.Sandbox.Environments;
 /// micromamba, mamba or conda with environments at data/envs/&lt;name&gt; (create -p). Their
 /// solver resolves the whole transaction before linking anything, so a spec that cannot be
 /// satisfied leaves the environment untouched. Runs use bin/python3 of the prefix directly.
+/// The tool runs inside the sandbox (<see cref="SandboxedTool"/>) with the prefix and the package
+/// cache writable; packages are listed from conda-meta and dist-info files.
 /// </summary>
 public sealed class CondaEnvironmentManager : EnvironmentManagerBase
 {
     private readonly string tool;
+    private readonly SandboxedTool tools;
 
-    public CondaEnvironmentManager(string tool, string environmentsRoot, ILogger<CondaEnvironmentManager> logger)
+    public CondaEnvironmentManager(string tool, string environmentsRoot, SandboxedTool tools, ILogger<CondaEnvironmentManager> logger)
         : base(environmentsRoot, logger)
     {
-        this.tool = tool;
+        this.tool = Path.GetFullPath(tool);
+        this.tools = tools;
         Backend = new EnvironmentBackendInfo(Path.GetFileName(tool), tool, ToolVersion(tool, CondaCommandLine.Version()), EnvironmentsRoot);
     }
 
     public override EnvironmentBackendInfo Backend { get; }
 
-    public override async Task<IReadOnlyList<InstalledPackage>> ListPackagesAsync(string name, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<InstalledPackage>> ListPackagesAsync(string name, CancellationToken cancellationToken)
     {
         var prefix = RequireExisting(name);
-        var result = await CommandRunner.ExecuteBufferedAsync(Tool(CondaCommandLine.List(prefix)), cancellationToken);
-        if (!result.Status.Succeeded) throw new EnvironmentOperationException($"{Backend.Kind} list failed: {result.StandardError.Trim()}", result.Status.ExitCode);
-        return ParseList(result.StandardOutput);
+        return Task.Run(() => InstalledPackageReader.Read(prefix), cancellationToken);
     }
 
     /// <summary>Parses `list --json` output (an array of objects with name and version).</summary>
@@ -49,21 +52,25 @@ public sealed class CondaEnvironmentManager : EnvironmentManagerBase
             if (isRequirements) packages = packages.Concat(PackageSpecValidator.ValidateRequirementsFile(content)).ToList();
             else throw new EnvironmentOperationException("environment.yml files are not accepted; give the packages as a list or requirements.txt", null);
         }
-        await EnvironmentToolRunner.RunAsync(Tool(CondaCommandLine.Create(prefix, spec.PythonVersion, packages, sources)), log, cancellationToken);
+        Directory.CreateDirectory(prefix);
+        await EnvironmentToolRunner.RunAsync(await Tool(prefix, CondaCommandLine.Create(prefix, spec.PythonVersion, packages, sources), cancellationToken), log, cancellationToken);
     }
 
-    protected override Task InstallCoreAsync(string name, string prefix, IReadOnlyList<string> specs, PackageSources sources, bool upgrade, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken) =>
-        EnvironmentToolRunner.RunAsync(Tool(upgrade ? CondaCommandLine.Upgrade(prefix, specs, sources) : CondaCommandLine.Install(prefix, specs, sources)), log, cancellationToken);
+    protected override async Task InstallCoreAsync(string name, string prefix, IReadOnlyList<string> specs, PackageSources sources, bool upgrade, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken) =>
+        await EnvironmentToolRunner.RunAsync(await Tool(prefix, upgrade ? CondaCommandLine.Upgrade(prefix, specs, sources) : CondaCommandLine.Install(prefix, specs, sources), cancellationToken), log, cancellationToken);
 
-    protected override Task UninstallCoreAsync(string name, string prefix, IReadOnlyList<string> names, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken) =>
-        EnvironmentToolRunner.RunAsync(Tool(CondaCommandLine.Uninstall(prefix, names)), log, cancellationToken);
+    protected override async Task UninstallCoreAsync(string name, string prefix, IReadOnlyList<string> names, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken) =>
+        await EnvironmentToolRunner.RunAsync(await Tool(prefix, CondaCommandLine.Uninstall(prefix, names), cancellationToken), log, cancellationToken);
 
-    private ProcessCommand Tool(IReadOnlyList<string> arguments)
+    /// <summary>The tool in the sandbox: the prefix and the package cache (envs/.micromamba, also conda's pkgs dir) writable, the tool's own install read-only.</summary>
+    private Task<ProcessCommand> Tool(string prefix, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        // micromamba needs a root prefix for its package cache; keep it next to the environments.
-        var extra = Path.GetFileName(tool) == "micromamba" && Environment.GetEnvironmentVariable("MAMBA_ROOT_PREFIX") is null
-            ? new Dictionary<string, string> { ["MAMBA_ROOT_PREFIX"] = Path.Combine(EnvironmentsRoot, ".micromamba") }
-            : null;
-        return new ProcessCommand(tool, arguments).WithEnvironment(EnvironmentToolRunner.ToolEnvironment(extra));
+        var cache = Path.Combine(EnvironmentsRoot, ".micromamba");
+        Directory.CreateDirectory(cache);
+        var extra = new Dictionary<string, string> { ["MAMBA_ROOT_PREFIX"] = cache, ["CONDA_PKGS_DIRS"] = Path.Combine(cache, "pkgs") };
+        var installation = Path.GetDirectoryName(Path.GetDirectoryName(InterpreterResolverPath(tool))!)!;
+        return tools.CommandAsync(tool, arguments, [prefix, cache], [installation], extra, cancellationToken);
     }
+
+    private static string InterpreterResolverPath(string path) => Execution.InterpreterResolver.RealPath(path);
 }

@@ -80,15 +80,27 @@ public abstract class EnvironmentManagerBase : IEnvironmentManager
     public Task<long> GetDiskSizeBytesAsync(string name, CancellationToken cancellationToken)
     {
         var prefix = RequireExisting(name);
-        return Task.Run(() => SizeOf(new DirectoryInfo(prefix)), cancellationToken);
+        return Task.Run(() =>
+        {
+            try
+            {
+                return SizeOf(new DirectoryInfo(prefix), 0);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                Logger.LogWarning(exception, "Could not measure environment {Prefix}", prefix);
+                return 0L;
+            }
+        }, cancellationToken);
     }
 
     // Counts hidden files too and never follows symlinks (a venv links to the base interpreter).
-    private static long SizeOf(DirectoryInfo directory) => directory.EnumerateFileSystemInfos().Sum(entry => entry switch
+    // Depth-capped: the tree is written by sandboxed tools and packages.
+    private static long SizeOf(DirectoryInfo directory, int depth) => depth > 64 ? 0 : directory.EnumerateFileSystemInfos().Sum(entry => entry switch
     {
         _ when entry.LinkTarget is not null => 0,
         FileInfo file => file.Length,
-        DirectoryInfo subdirectory => SizeOf(subdirectory),
+        DirectoryInfo subdirectory => SizeOf(subdirectory, depth + 1),
         _ => 0,
     });
 
@@ -116,13 +128,16 @@ public abstract class EnvironmentManagerBase : IEnvironmentManager
         }
     }
 
+    /// <summary>GNU rm: a prefix written by packages may hold any depth, any name and any mode.</summary>
     private void DeleteDirectory(string prefix)
     {
         try
         {
-            if (Directory.Exists(prefix)) Directory.Delete(prefix, recursive: true);
+            if (!Directory.Exists(prefix)) return;
+            var result = Task.Run(() => CommandRunner.ExecuteBufferedAsync(new ProcessCommand("rm", ["-rf", "--one-file-system", "--", prefix]))).GetAwaiter().GetResult();
+            if (!result.Status.Succeeded) Logger.LogWarning("Could not delete environment directory {Prefix}: {Error}", prefix, result.StandardError.Trim());
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception)
         {
             Logger.LogWarning(exception, "Could not delete environment directory {Prefix}", prefix);
         }

@@ -57,18 +57,6 @@ internal static class EnvironmentToolRunner
         return stdout.ToString();
     }
 
-    /// <summary>This process's environment plus quiet, unbuffered tool settings.</summary>
-    public static ImmutableDictionary<string, string> ToolEnvironment(IReadOnlyDictionary<string, string>? extra = null)
-    {
-        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
-        environment["PYTHONUNBUFFERED"] = "1";
-        environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1";
-        environment["PIP_NO_INPUT"] = "1";
-        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) environment[key] = value;
-        return environment.ToImmutableDictionary(StringComparer.Ordinal);
-    }
-
     private static void EmitLines(StringBuilder buffer, string text, OutputStream stream, ChannelWriter<EnvironmentLogLine> log, bool flush)
     {
         buffer.Append(text);

@@ -12,6 +12,10 @@ public sealed record RunLimits
     public long MaxFileSizeBytes { get; init; } = 16 * 1024 * 1024;
     public int MaxOpenFiles { get; init; } = 256;
     public long MaxOutputBytes { get; init; } = 1024 * 1024;
+    /// <summary>One quota over the work dir, /tmp and /dev/shm together (a tmpfs: its pages also count as the run's memory).</summary>
+    public long DiskQuotaBytes { get; init; } = 64 * 1024 * 1024;
+    /// <summary>Files and directories the run may create in that quota.</summary>
+    public int MaxFiles { get; init; } = 10_000;
 }
 
 /// <summary>What to run: Python source in a given interpreter (an environment's python, resolved to the real file).</summary>
@@ -36,7 +40,7 @@ public sealed record RunRequest
 
 public enum OutputStream { Stdout, Stderr }
 
-public enum RunStatus { Success, Error, Timeout, MemoryLimit, OutputLimit, Cancelled }
+public enum RunStatus { Success, Error, Timeout, MemoryLimit, OutputLimit, Cancelled, DiskLimit }
 
 /// <summary>Something that happened during a run, in order.</summary>
 public abstract record RunEvent;

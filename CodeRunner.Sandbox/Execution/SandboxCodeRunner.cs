@@ -12,7 +12,7 @@ namespace CodeRunner.Sandbox.Execution;
 /// Runs Python source as main.py in a fresh work dir, isolated with bubblewrap and rlimits
 /// (or rlimits only where bubblewrap is unavailable, which it reports loudly).
 /// </summary>
-public sealed partial class SandboxCodeRunner : ICodeRunner
+public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
 {
     public const string ProgramFileName = "main.py";
 
@@ -32,27 +32,113 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         this.logger = logger ?? NullLogger<SandboxCodeRunner>.Instance;
         runsDirectory = Path.GetFullPath(options.RunsDirectory);
         Directory.CreateDirectory(runsDirectory);
+        Sweeper = new RunDirectorySweeper(runsDirectory, this.logger);
         // Start-up only: a singleton probes the machine once (two short process starts). Task.Run keeps the
         // blocking wait off any synchronization context (a Blazor renderer would deadlock on it).
         capabilities = Task.Run(() => IsolationProbe.DetectAsync(options)).GetAwaiter().GetResult();
+        if (capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows())
+        {
+            // The sandbox user passes through our own dirs (never lists them); a parent it cannot pass is bridged by a view.
+            var environmentsDirectory = Path.GetFullPath(options.EnvironmentsDirectory);
+            Directory.CreateDirectory(environmentsDirectory);
+            if (!OperatingSystem.IsWindows()) foreach (var directory in new[] { runsDirectory, environmentsDirectory }) File.SetUnixFileMode(directory, SearchOnlyForOthers);
+            pathView = SandboxPathView.CreateIfNeeded([runsDirectory, environmentsDirectory], options.SandboxUid, options.SandboxGid);
+            if (pathView is not null)
+            {
+                capabilities = capabilities with { Settings = capabilities.Settings with { PathView = pathView } };
+                this.logger.LogInformation("The sandbox user cannot pass through a parent of {Runs}: bwrap reaches it through {View}", runsDirectory, pathView.Root);
+            }
+        }
+        UsesRunFileSystem = capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows() && CanMountRunFileSystems(runsDirectory);
+        if (capabilities.IsIsolated && !UsesRunFileSystem)
+            this.logger.LogWarning("Runs get no per-run file system (needs root with CAP_SYS_ADMIN): /tmp and /dev/shm are capped at the disk quota each, the work dir only by the file-size limit");
         BaseInterpreter = Task.Run(() => InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython))).GetAwaiter().GetResult();
-        Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated, capabilities.Reason, capabilities.BubblewrapVersion,
+        // A real program, started the way users' programs are, in the real runs dir: the only proof that runs work.
+        var probeFailure = capabilities.IsIsolated ? Task.Run(ProbeRunAsync).GetAwaiter().GetResult() : null;
+        Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated && probeFailure is null, probeFailure ?? capabilities.Reason, capabilities.BubblewrapVersion,
             BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable);
+        if (probeFailure is not null) this.logger.LogError("SANDBOX BROKEN: a test program cannot run. {Reason}", probeFailure);
 
         if (!capabilities.IsIsolated)
             this.logger.LogWarning("SANDBOX NOT ISOLATED: untrusted code runs with resource limits only, on the host's file system and network. Reason: {Reason}", capabilities.Reason);
         else
             this.logger.LogInformation("Sandbox: {Mode} ({Version}), base python {Python} {PythonVersion}", Info.Mode, Info.BubblewrapVersion, Info.BasePythonPath, Info.PythonVersion);
+        // Leftovers of a crash or restart: unmount and remove before the first run (artifacts stay).
+        Task.Run(() => Sweeper.SweepLeftoversAsync()).GetAwaiter().GetResult();
+        if (capabilities.Settings.SeccompProgram is null || !capabilities.Settings.DisableNestedUserNamespaces)
+            this.logger.LogWarning("Sandbox without seccomp filter or with nested user namespaces allowed: {Reason}", capabilities.Reason);
         if (capabilities.Settings.GnuTimePath is null)
             this.logger.LogWarning("GNU time (Debian package 'time') not found: CPU time and peak memory of runs come from polling /proc and can miss a run's last moments");
     }
 
     public SandboxInfo Info { get; }
 
+    private const UnixFileMode SearchOnlyForOthers = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private readonly SandboxPathView? pathView;
+
+    private int disposed;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        Sweeper.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        pathView?.Dispose();
+    }
+
+    /// <summary>Runs print() in the sandbox; null when it worked, else what is wrong and how to fix it, in plain words.</summary>
+    private async Task<string?> ProbeRunAsync()
+    {
+        try
+        {
+            await using var session = Start(new RunRequest
+            {
+                Code = "print('sandbox-ok')",
+                InterpreterPath = BaseInterpreter.Path,
+                Limits = new RunLimits { WallTimeout = TimeSpan.FromSeconds(20), CpuTime = TimeSpan.FromSeconds(10), MemoryMb = 256 },
+                RunId = "startup-probe-" + Guid.NewGuid().ToString("N")[..8],
+            });
+            var output = new StringBuilder();
+            await foreach (var runEvent in session.Events.ReadAllAsync()) if (runEvent is RunOutput text) output.Append(text.Text);
+            var result = await session.Completion;
+            return result.Status == RunStatus.Success && output.ToString().Contains("sandbox-ok", StringComparison.Ordinal)
+                ? null : SandboxProbeExplanation.Explain(output.ToString(), runsDirectory, options.SandboxUid);
+        }
+        catch (Exception exception)
+        {
+            return SandboxProbeExplanation.Explain(exception.Message, runsDirectory, options.SandboxUid);
+        }
+    }
+
     /// <summary>The base interpreter (real file) runs use when the request names no environment.</summary>
     public ResolvedInterpreter BaseInterpreter { get; }
 
     public IsolationSettings Isolation => capabilities.Settings;
+
+    /// <summary>Removes what runs leave behind, now or later (see <see cref="RunDirectorySweeper"/>).</summary>
+    public RunDirectorySweeper Sweeper { get; }
+
+    /// <summary>True when each run gets its own size-limited tmpfs (needs root to mount); else bwrap caps /tmp and /dev/shm only.</summary>
+    public bool UsesRunFileSystem { get; }
+
+    /// <summary>Mounts and unmounts one small tmpfs in the runs dir: root without CAP_SYS_ADMIN (a plain container) cannot.</summary>
+    private static bool CanMountRunFileSystems(string runsDirectory)
+    {
+        var probe = Path.Combine(runsDirectory, ".mount-probe-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Directory.CreateDirectory(probe);
+            if (NativeMethods.mount("tmpfs", probe, "tmpfs", NativeMethods.MS_NOSUID | NativeMethods.MS_NODEV, "size=1m") != 0) return false;
+            NativeMethods.umount2(probe, NativeMethods.MNT_DETACH);
+            return true;
+        }
+        finally
+        {
+            try { Directory.Delete(probe); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>The sandbox of package tools (pip, conda): same isolation as runs, see <see cref="SandboxedTool"/>.</summary>
+    public SandboxedTool Tools => new(capabilities, options);
 
     public IRunSession Start(RunRequest request, CancellationToken cancellationToken = default)
     {
@@ -60,43 +146,42 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         if (!RunIdPattern().IsMatch(runId)) throw new ArgumentException($"invalid run id '{runId}'", nameof(request));
         if (!Path.IsPathFullyQualified(request.InterpreterPath)) throw new ArgumentException("the interpreter path must be absolute", nameof(request));
 
-        var directories = RunDirectories.For(runsDirectory, runId);
+        var directories = RunDirectories.For(runsDirectory, runId, UsesRunFileSystem);
         if (Directory.Exists(directories.Root)) throw new InvalidOperationException($"run '{runId}' already has a directory");
-        Directory.CreateDirectory(directories.Root);
         var dropToSandboxUser = capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows();
-        // Created 0700 right away when it will belong to the sandbox user: one metadata write less than mkdir + chmod.
-        if (dropToSandboxUser && !OperatingSystem.IsWindows()) Directory.CreateDirectory(directories.Work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        else Directory.CreateDirectory(directories.Work);
-        File.WriteAllText(Path.Combine(directories.Work, ProgramFileName), request.Code, new UTF8Encoding(false));
-        WriteSupportFiles(directories.Work, request.SupportFiles);
-        if (dropToSandboxUser) NativeMethods.chown(directories.Work, options.SandboxUid, options.SandboxGid);
-
-        var command = BuildCommand(request, directories.Work);
         RunningProcess process;
         try
         {
-            process = RunningProcess.Start(command);
+            directories.Create(request.Limits, dropToSandboxUser ? (options.SandboxUid, options.SandboxGid) : null);
+            var written = new List<string> { Path.Combine(directories.Work, ProgramFileName) };
+            File.WriteAllText(written[0], request.Code, new UTF8Encoding(false));
+            written.AddRange(WriteSupportFiles(directories.Work, request.SupportFiles));
+            // Ours, written under the app's umask (027): hand them to the sandbox user, who could not read them otherwise.
+            if (dropToSandboxUser) foreach (var path in written) NativeMethods.chown(path, options.SandboxUid, options.SandboxGid);
+            process = RunningProcess.Start(BuildCommand(request, directories.Work, directories.Scratch));
         }
         catch
         {
-            directories.DeleteWork(keepRoot: false, logger);
+            _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
             throw;
         }
         // bwrap and GNU time both report a child killed by signal N as exit code 128+N.
         var signalAsExitCode = capabilities.IsIsolated || capabilities.Settings.GnuTimePath is not null;
-        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode, capabilities.Settings.WrapperDepth, logger, cancellationToken);
+        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode, capabilities.Settings, capabilities.IsIsolated, Sweeper, logger, cancellationToken);
     }
 
     /// <summary>The full command of a run (exposed for tests and diagnostics).</summary>
-    public ProcessCommand BuildCommand(RunRequest request, string hostWorkDirectory)
+    public ProcessCommand BuildCommand(RunRequest request, string hostWorkDirectory, ScratchDirectories? scratch = null)
     {
         var interpreterDirectory = Path.GetDirectoryName(request.InterpreterPath)!;
         var prefix = request.EnvironmentPrefix ?? Path.GetDirectoryName(interpreterDirectory)!;
         var isolated = capabilities.IsIsolated;
         var home = isolated ? BubblewrapIsolation.SandboxWorkDirectory : hostWorkDirectory;
-        var launch = new SandboxLaunch(hostWorkDirectory, request.InterpreterPath, [Path.GetFullPath(prefix)], request.Limits, ["-u", ProgramFileName]);
-        var argv = BubblewrapIsolation.BuildArguments(launch, capabilities.Settings);
+        var launch = new SandboxLaunch(hostWorkDirectory, request.InterpreterPath, [Path.GetFullPath(prefix)], request.Limits, ["-u", ProgramFileName]) { Scratch = scratch };
+        var commandLine = BubblewrapIsolation.BuildCommandLine(launch, capabilities.Settings);
+        var argv = commandLine.Arguments;
         return new ProcessCommand(argv[0], argv.Skip(1))
+            .WithInheritedFiles(commandLine.Files)
             .WithWorkingDirectory(hostWorkDirectory)
             .WithEnvironment(EnvironmentOf(request, home, interpreterDirectory))
             .WithStdin(request.Stdin);
@@ -109,16 +194,22 @@ public sealed partial class SandboxCodeRunner : ICodeRunner
         return environment;
     }
 
-    private static void WriteSupportFiles(string workDirectory, IReadOnlyDictionary<string, string>? files)
+    /// <summary>Writes the helper files; returns every file and directory it created.</summary>
+    private static List<string> WriteSupportFiles(string workDirectory, IReadOnlyDictionary<string, string>? files)
     {
+        var created = new List<string>();
         foreach (var (relative, text) in files ?? new Dictionary<string, string>())
         {
             var target = Path.GetFullPath(Path.Combine(workDirectory, relative));
             if (!target.StartsWith(workDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 throw new ArgumentException($"support file '{relative}' is outside the work dir");
+            for (var directory = Path.GetDirectoryName(target)!; directory.Length > workDirectory.Length && !Directory.Exists(directory); directory = Path.GetDirectoryName(directory)!)
+                created.Add(directory);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.WriteAllText(target, text, new UTF8Encoding(false));
+            created.Add(target);
         }
+        return created;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]

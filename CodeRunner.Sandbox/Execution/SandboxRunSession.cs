@@ -25,16 +25,23 @@ internal sealed class SandboxRunSession : IRunSession
     private readonly CancellationTokenSource stopped = new();
     private readonly CancellationTokenRegistration callerRegistration;
     private readonly StringBuilder stderrTail = new();
-    private readonly int wrapperDepth;
+    private readonly IsolationSettings isolation;
+    private readonly bool isolated;
+    private readonly RunDirectorySweeper sweeper;
     private readonly Dictionary<int, TimeSpan> cpuByPid = [];
+    private string? pidNamespace;
+    private bool diskFull;
     private long polledPeakResidentBytes;
     private RunUsageSnapshot? currentUsage;
     private int stopReason = -1;
 
-    /// <param name="wrapperDepth">How many wrapper processes (bwrap, its init, GNU time) sit above the program; they are never measured.</param>
-    public SandboxRunSession(RunningProcess process, RunLimits limits, RunDirectories directories, SandboxOptions options, bool signalAsExitCode, int wrapperDepth, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="isolated">bwrap runs the program in its own pid namespace: every process in it but the wrappers is measured.</param>
+    public SandboxRunSession(RunningProcess process, RunLimits limits, RunDirectories directories, SandboxOptions options, bool signalAsExitCode,
+        IsolationSettings isolation, bool isolated, RunDirectorySweeper sweeper, ILogger logger, CancellationToken cancellationToken)
     {
-        this.wrapperDepth = wrapperDepth;
+        this.isolation = isolation;
+        this.isolated = isolated;
+        this.sweeper = sweeper;
         this.process = process;
         this.limits = limits;
         this.directories = directories;
@@ -93,10 +100,12 @@ internal sealed class SandboxRunSession : IRunSession
     }
 
     /// <summary>
-    /// Polls the program's processes (below the wrappers) and enforces the memory limit on the
-    /// same quantity the run reports as its peak: the resident memory of the program's processes
-    /// (<see cref="ProcessTree.ResidentBytes"/>; one process's VmRSS), or one process's high-water
-    /// mark (VmHWM) if that is larger, so a spike between two polls counts too. Also records CPU per process for runs without a usage report.
+    /// Polls every process of the run's pid namespace but the wrappers (double-forked orphans
+    /// included) and the run's file system, and enforces the memory limit on the same quantity the
+    /// run reports as its peak: the resident memory of those processes (<see cref="ProcessTree.ResidentBytes"/>)
+    /// plus the tmpfs pages of its work dir, /tmp and /dev/shm (RAM too), or one process's high-water
+    /// mark (VmHWM) if that is larger, so a spike between two polls counts too. A full file system
+    /// (bytes or files) stops the run as disk_limit. Also records CPU per process for the run's CPU total.
     /// </summary>
     private async Task WatchTreeAsync()
     {
@@ -106,8 +115,9 @@ internal sealed class SandboxRunSession : IRunSession
         {
             while (await timer.WaitForNextTickAsync(stopped.Token))
             {
-                var samples = ProcessTree.Sample(process.Pid, wrapperDepth);
-                var peak = Math.Max(ProcessTree.ResidentBytes(samples), samples.Select(s => s.PeakResidentBytes).DefaultIfEmpty().Max());
+                var samples = SampleProgram();
+                var disk = directories.Usage();
+                var peak = Math.Max(ProcessTree.ResidentBytes(samples) + (disk?.UsedBytes ?? 0), samples.Select(s => s.PeakResidentBytes).DefaultIfEmpty().Max());
                 lock (cpuByPid)
                 {
                     foreach (var sample in samples) cpuByPid[sample.Pid] = sample.Cpu;
@@ -119,12 +129,28 @@ internal sealed class SandboxRunSession : IRunSession
                     Stop(RunStatus.MemoryLimit);
                     return;
                 }
+                if (IsFull(disk))
+                {
+                    diskFull = true;
+                    Stop(RunStatus.DiskLimit);
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)
         {
         }
     }
+
+    private IReadOnlyList<ProcessSample> SampleProgram()
+    {
+        if (!isolated) return ProcessTree.Sample(process.Pid, isolation.GnuTimePath is not null ? 1 : 0);
+        pidNamespace ??= ProcessTree.ChildPidNamespace(process.Pid);
+        return pidNamespace is null ? [] : ProcessTree.SampleNamespace(pidNamespace, isolation.WrapperPidsInNamespace);
+    }
+
+    // A tmpfs never reports exactly zero when small files fill it: a block's worth of room left is full.
+    private static bool IsFull((long UsedBytes, long FreeBytes, long FreeFiles)? disk) => disk is { } d && (d.FreeBytes < 64 * 1024 || d.FreeFiles < 4);
 
     private async Task<RunResult> PumpAsync()
     {
@@ -160,22 +186,38 @@ internal sealed class SandboxRunSession : IRunSession
         }
         await stopped.CancelAsync();
 
-        var reason = stopReason == -1 ? (RunStatus?)null : (RunStatus)stopReason;
-        exit = WithProgramUsage(exit!, UsageReport.TryRead(directories.Work));
-        var (status, signal) = RunOutcome.Classify(reason, exit, stderrTail.ToString(), limits, signalAsExitCode);
-        var artifacts = KeepArtifacts();
-        var result = new RunResult
+        // From here on nothing may keep the run from ending: whatever fails, the result is written,
+        // the channel completes (so the caller's gate is released) and the directories go to the sweeper.
+        IReadOnlyList<RunArtifact> artifacts = [];
+        RunResult result;
+        try
         {
-            Status = status,
-            ExitCode = signal is null ? exit!.ExitCode : null,
-            Signal = signal,
-            WallMs = (long)exit!.WallTime.TotalMilliseconds,
-            CpuMs = (long)exit.Usage.TotalCpu.TotalMilliseconds,
-            PeakMemoryMb = Math.Round(exit.Usage.PeakRssBytes / (1024.0 * 1024.0), 1),
-            OutputTruncated = truncated,
-            ArtifactDirectory = artifacts.Count > 0 ? directories.Artifacts : null,
-            Artifacts = artifacts,
-        };
+            var reason = stopReason == -1 ? (RunStatus?)null : (RunStatus)stopReason;
+            exit = WithProgramUsage(exit ?? new CommandExitStatus(null, null, TimeSpan.Zero, ResourceUsage.None, true), UsageReport.TryRead(directories.Work));
+            diskFull |= IsFull(directories.Usage());
+            var (status, signal) = RunOutcome.Classify(reason, exit, stderrTail.ToString(), limits, signalAsExitCode, diskFull);
+            artifacts = KeepArtifacts();
+            result = new RunResult
+            {
+                Status = status,
+                ExitCode = signal is null ? exit.ExitCode : null,
+                Signal = signal,
+                WallMs = (long)exit.WallTime.TotalMilliseconds,
+                CpuMs = (long)exit.Usage.TotalCpu.TotalMilliseconds,
+                PeakMemoryMb = Math.Round(exit.Usage.PeakRssBytes / (1024.0 * 1024.0), 1),
+                OutputTruncated = truncated,
+                ArtifactDirectory = artifacts.Count > 0 ? directories.Artifacts : null,
+                Artifacts = artifacts,
+            };
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Finishing run {RunDirectory} failed; it is reported as an error", directories.Root);
+            result = new RunResult { Status = RunStatus.Error, ExitCode = exit?.ExitCode, WallMs = (long)(exit?.WallTime.TotalMilliseconds ?? 0), OutputTruncated = truncated };
+        }
+        // Unmounting the run's tmpfs is one syscall; a plain work dir on disk is removed in the background.
+        var cleanup = sweeper.RemoveRunAsync(directories, keepRoot: artifacts.Count > 0);
+        if (directories.IsMounted) await cleanup;
         events.Writer.TryWrite(new RunExited(result));
         events.Writer.TryComplete();
         return result;
@@ -203,21 +245,16 @@ internal sealed class SandboxRunSession : IRunSession
 
     private IReadOnlyList<RunArtifact> KeepArtifacts()
     {
-        IReadOnlyList<RunArtifact> artifacts = [];
         try
         {
-            artifacts = ArtifactCollector.Collect(directories.Work, directories.Artifacts, options.ArtifactMaxFiles, options.ArtifactMaxBytes,
-                new HashSet<string>(StringComparer.Ordinal) { SandboxCodeRunner.ProgramFileName });
+            return ArtifactCollector.Collect(directories.Work, directories.Artifacts, options.ArtifactMaxFiles, options.ArtifactMaxBytes,
+                new HashSet<string>(StringComparer.Ordinal) { SandboxCodeRunner.ProgramFileName }, logger);
         }
-        catch (IOException exception)
+        catch (Exception exception)
         {
             logger.LogWarning(exception, "Could not keep the artifacts of run {RunDirectory}", directories.Root);
+            return [];
         }
-        finally
-        {
-            directories.DeleteWork(keepRoot: artifacts.Count > 0, logger);
-        }
-        return artifacts;
     }
 
     private void RememberStderr(string text)

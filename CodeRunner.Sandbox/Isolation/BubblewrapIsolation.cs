@@ -1,12 +1,15 @@
+using System.Globalization;
+using CodeRunner.Sandbox.Processes;
+
 namespace CodeRunner.Sandbox.Isolation;
 
 /// <summary>
-/// Builds the argument vector of a sandboxed run. Pure functions, so the exact command line
+/// Builds the argument vector of a sandboxed process. Pure functions, so the exact command line
 /// is unit-tested. Layering, outermost first:
 /// setpriv (only when the host runs as root: RLIMIT_NPROC is ignored for uid 0, so the run
-/// drops to nobody) → bwrap (all namespaces unshared, read-only system dirs) → GNU time
-/// (when installed: reports the program's exact CPU and peak memory, see <see cref="UsageReport"/>)
-/// → prlimit (rlimits) → interpreter.
+/// drops to nobody) → bwrap (all namespaces unshared, no nested user namespaces, seccomp,
+/// read-only system dirs) → GNU time (when installed: reports the program's exact CPU and peak
+/// memory, see <see cref="UsageReport"/>) → prlimit (rlimits) → interpreter.
 /// </summary>
 public static class BubblewrapIsolation
 {
@@ -22,17 +25,26 @@ public static class BubblewrapIsolation
         "/etc/fonts", "/etc/matplotlibrc", "/etc/mime.types", "/etc/python3", "/etc/python3.11", "/etc/python3.12", "/etc/python3.13",
     ];
 
-    public static IReadOnlyList<string> BuildArguments(SandboxLaunch launch, IsolationSettings settings)
+    /// <summary>Name resolution and CA certificates, for package tools that may use the network.</summary>
+    private static readonly string[] NetworkEtcFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl", "/etc/ca-certificates", "/etc/pki"];
+
+    public static SandboxCommandLine BuildCommandLine(SandboxLaunch launch, IsolationSettings settings)
     {
         var arguments = new List<string>();
+        var files = new List<InheritedFile>();
         if (settings.DropToUnprivilegedUser && settings.SetprivPath is not null) arguments.AddRange(SetprivArguments(settings));
         if (settings.UseBubblewrap && settings.BubblewrapPath is not null)
         {
             arguments.Add(settings.BubblewrapPath);
-            arguments.AddRange(BubblewrapArguments(launch));
+            arguments.AddRange(BubblewrapArguments(launch, settings));
+            if (settings.SeccompProgram is { } seccomp)
+            {
+                arguments.AddRange(["--seccomp", (InheritedFile.FirstDescriptor + files.Count).ToString(CultureInfo.InvariantCulture)]);
+                files.Add(new InheritedFile.Data(seccomp));
+            }
             arguments.Add("--");
         }
-        if (settings.GnuTimePath is not null) arguments.AddRange(UsageReport.TimeArguments(settings.GnuTimePath));
+        if (settings.GnuTimePath is not null && launch.ReportUsage) arguments.AddRange(UsageReport.TimeArguments(settings.GnuTimePath));
         if (settings.PrlimitPath is not null)
         {
             arguments.Add(settings.PrlimitPath);
@@ -40,18 +52,23 @@ public static class BubblewrapIsolation
         }
         arguments.Add(launch.InterpreterPath);
         arguments.AddRange(launch.ProgramArguments);
-        return arguments;
+        return new SandboxCommandLine(arguments, files);
     }
 
-    public static IReadOnlyList<string> BubblewrapArguments(SandboxLaunch launch)
+    /// <summary>The argument vector alone (for tests and diagnostics).</summary>
+    public static IReadOnlyList<string> BuildArguments(SandboxLaunch launch, IsolationSettings settings) => BuildCommandLine(launch, settings).Arguments;
+
+    public static IReadOnlyList<string> BubblewrapArguments(SandboxLaunch launch, IsolationSettings? settings = null)
     {
         var arguments = new List<string>
         {
             "--unshare-all",          // user, pid, net (loopback only), ipc, uts, cgroup namespaces
+            "--unshare-user",         // explicit: --disable-userns needs it
             "--die-with-parent",
             "--new-session",          // no TIOCSTI into a terminal
             "--hostname", "sandbox",
         };
+        if (settings?.DisableNestedUserNamespaces == true) arguments.Add("--disable-userns");
         foreach (var directory in SystemDirectories)
         {
             var info = new FileInfo(directory);
@@ -59,18 +76,29 @@ public static class BubblewrapIsolation
             else if (Directory.Exists(directory)) arguments.AddRange(["--ro-bind", directory, directory]);
         }
         foreach (var path in EtcFiles) arguments.AddRange(["--ro-bind-try", path, path]);
-        arguments.AddRange(
-        [
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--tmpfs", "/tmp",
-            "--tmpfs", "/dev/shm",
-            "--bind", launch.HostWorkDirectory, SandboxWorkDirectory,
-            "--chdir", SandboxWorkDirectory,
-        ]);
+        arguments.AddRange(["--proc", "/proc", "--dev", "/dev"]);
+        string Source(string path) => settings?.SourceOf(path) ?? path;
+        if (launch.Scratch is { } scratch)
+            arguments.AddRange(["--bind", Source(scratch.Tmp), "/tmp", "--bind", Source(scratch.Shm), "/dev/shm"]);
+        else
+        {
+            // Without a per-run file system (not root): each tmpfs is at least capped, instead of half the host's RAM.
+            var size = launch.Limits.DiskQuotaBytes.ToString(CultureInfo.InvariantCulture);
+            arguments.AddRange(["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]);
+        }
+        if (launch.HostWorkDirectory is { } work) arguments.AddRange(["--bind", Source(work), SandboxWorkDirectory]);
+        else arguments.AddRange(["--size", launch.Limits.DiskQuotaBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", SandboxWorkDirectory]);
+        arguments.AddRange(["--chdir", SandboxWorkDirectory]);
+        if (launch.ShareNetwork)
+        {
+            arguments.Add("--share-net");
+            foreach (var path in NetworkEtcFiles) arguments.AddRange(["--ro-bind-try", path, path]);
+        }
         // After the tmpfs mounts, so a prefix under /tmp is not hidden by the fresh /tmp.
         foreach (var prefix in launch.ReadOnlyPrefixes.Where(p => !IsUnderSystemDirectory(p)).Distinct())
-            arguments.AddRange(["--ro-bind", prefix, prefix]);
+            arguments.AddRange(["--ro-bind", Source(prefix), prefix]);
+        foreach (var path in launch.WritablePaths.Distinct())
+            arguments.AddRange(["--bind", Source(path), path]);
         return arguments;
     }
 

@@ -16,6 +16,8 @@ public static class IsolationProbe
         string? reason = null;
         string? version = null;
         var useBubblewrap = false;
+        var disableUserNamespaces = false;
+        var seccomp = SeccompFilter.ForCurrentArchitecture();
 
         if (!options.UseBubblewrap) reason = "bubblewrap disabled by configuration (Sandbox:UseBubblewrap=false)";
         else if (bwrap is null) reason = "bwrap not found: install the Debian package 'bubblewrap'";
@@ -24,13 +26,19 @@ public static class IsolationProbe
             try
             {
                 version = (await CommandRunner.ExecuteBufferedAsync(new ProcessCommand(bwrap, ["--version"]), cancellationToken)).StandardOutput.Trim();
-                string[] bwrapProbe = ["--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
-                    "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--", "/usr/bin/true"];
-                // Probe exactly as runs will start: as nobody when we are root.
-                var probeCommand = isRoot && setpriv is not null
-                    ? new ProcessCommand(setpriv, [$"--reuid={options.SandboxUid}", $"--regid={options.SandboxGid}", "--clear-groups", "--", bwrap, .. bwrapProbe])
-                    : new ProcessCommand(bwrap, bwrapProbe);
-                var probe = await CommandRunner.ExecuteBufferedAsync(probeCommand, cancellationToken);
+                // Probe exactly as runs will start: as nobody when we are root, without nested user namespaces, with the seccomp filter.
+                var probe = await ProbeBubblewrapAsync(bwrap, isRoot ? setpriv : null, options, ["--disable-userns"], seccomp, cancellationToken);
+                disableUserNamespaces = probe.Status.Succeeded;
+                if (!probe.Status.Succeeded)
+                {
+                    var withoutHardening = await ProbeBubblewrapAsync(bwrap, isRoot ? setpriv : null, options, [], null, cancellationToken);
+                    if (withoutHardening.Status.Succeeded)
+                    {
+                        seccomp = null;
+                        reason = $"bwrap refuses --disable-userns or --seccomp (bubblewrap 0.8 or newer needed): {probe.StandardError.Trim()}";
+                        probe = withoutHardening;
+                    }
+                }
                 useBubblewrap = probe.Status.Succeeded;
                 if (!useBubblewrap) reason = $"bwrap cannot create namespaces here: {probe.StandardError.Trim()}";
             }
@@ -43,8 +51,23 @@ public static class IsolationProbe
         if (prlimit is null) reason = (reason is null ? "" : reason + "; ") + "prlimit (util-linux) not found: runs have no rlimits";
         var gnuTime = await FindGnuTimeAsync(cancellationToken);
         var settings = new IsolationSettings(useBubblewrap, useBubblewrap ? bwrap : null, prlimit, setpriv,
-            DropToUnprivilegedUser: isRoot && setpriv is not null, options.SandboxUid, options.SandboxGid, options.AddressSpaceAllowanceMb, gnuTime);
+            DropToUnprivilegedUser: isRoot && setpriv is not null, options.SandboxUid, options.SandboxGid, options.AddressSpaceAllowanceMb, gnuTime)
+        {
+            SeccompProgram = useBubblewrap ? seccomp : null,
+            DisableNestedUserNamespaces = useBubblewrap && disableUserNamespaces,
+        };
         return new IsolationCapabilities(settings, useBubblewrap ? "bubblewrap" : "limits-only", useBubblewrap, reason, version, CgroupV2Delegated());
+    }
+
+    private static Task<BufferedCommandResult> ProbeBubblewrapAsync(string bwrap, string? setpriv, SandboxOptions options, string[] hardening, byte[]? seccomp, CancellationToken cancellationToken)
+    {
+        string[] arguments = ["--unshare-all", "--unshare-user", "--die-with-parent", .. hardening, "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", .. seccomp is null ? Array.Empty<string>() : ["--seccomp", "3"], "--", "/usr/bin/true"];
+        var command = setpriv is not null
+            ? new ProcessCommand(setpriv, [$"--reuid={options.SandboxUid}", $"--regid={options.SandboxGid}", "--clear-groups", "--", bwrap, .. arguments])
+            : new ProcessCommand(bwrap, arguments);
+        if (seccomp is not null) command = command.WithInheritedFiles(new InheritedFile.Data(seccomp));
+        return CommandRunner.ExecuteBufferedAsync(command, cancellationToken);
     }
 
     /// <summary>

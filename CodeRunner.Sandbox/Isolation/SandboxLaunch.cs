@@ -1,14 +1,30 @@
 using CodeRunner.Sandbox.Execution;
+using CodeRunner.Sandbox.Processes;
 
 namespace CodeRunner.Sandbox.Isolation;
 
-/// <summary>Everything needed to build the command line of one run.</summary>
+/// <summary>Everything needed to build the command line of one sandboxed process (a run or a package tool).</summary>
+/// <param name="HostWorkDirectory">Bound read-write at /sandbox, the cwd and HOME; null = a size-limited tmpfs there (package tools).</param>
+/// <param name="ReadOnlyPrefixes">Bound read-only at the same path (the environment, a local wheelhouse).</param>
 public sealed record SandboxLaunch(
-    string HostWorkDirectory,
+    string? HostWorkDirectory,
     string InterpreterPath,
     IReadOnlyList<string> ReadOnlyPrefixes,
     RunLimits Limits,
-    IReadOnlyList<string> ProgramArguments);
+    IReadOnlyList<string> ProgramArguments)
+{
+    /// <summary>Bound read-write at the same path: only a package tool's environment prefix (and its package cache).</summary>
+    public IReadOnlyList<string> WritablePaths { get; init; } = [];
+    /// <summary>Host dirs (on the run's size-limited tmpfs) that become /tmp and /dev/shm; null = bwrap's own size-limited tmpfs for each.</summary>
+    public ScratchDirectories? Scratch { get; init; }
+    /// <summary>Report CPU and peak memory with GNU time (runs); package tools skip it.</summary>
+    public bool ReportUsage { get; init; } = true;
+    /// <summary>Keep the host's network namespace (package tools, only when configured: the host's loopback is reachable then).</summary>
+    public bool ShareNetwork { get; init; }
+}
+
+/// <summary>/tmp and /dev/shm of a run, both on the run's one quota-limited file system.</summary>
+public sealed record ScratchDirectories(string Tmp, string Shm);
 
 /// <summary>How this machine isolates runs, decided once at start-up.</summary>
 public sealed record IsolationSettings(
@@ -22,10 +38,23 @@ public sealed record IsolationSettings(
     int AddressSpaceAllowanceMb,
     string? GnuTimePath = null)
 {
+    /// <summary>Seccomp program handed to bwrap (--seccomp); null where this architecture has no table.</summary>
+    public byte[]? SeccompProgram { get; init; }
+    /// <summary>Where bwrap finds bind sources the sandbox user could not reach (a 0700 data dir); null = the paths themselves.</summary>
+    public SandboxPathView? PathView { get; init; }
+
+    /// <summary>The path bwrap binds from for <paramref name="hostPath"/> (inside the sandbox it keeps its own path).</summary>
+    public string SourceOf(string hostPath) => PathView?.SourceOf(hostPath) ?? hostPath;
+
+    /// <summary>bwrap --disable-userns (bwrap 0.8+): no nested user namespaces.</summary>
+    public bool DisableNestedUserNamespaces { get; init; }
+
     /// <summary>
-    /// How many wrapper processes sit above the program in the tree we spawn: bwrap's outer
-    /// process and its pid-namespace init, then GNU time (setpriv and prlimit exec away).
-    /// Memory and CPU are the program's: processes this shallow are never counted.
+    /// The process ids, inside the run's pid namespace, of the wrappers above the program: bwrap's
+    /// init (1) and GNU time (2), which are never measured. Everything else in the namespace is the program's, orphans included.
     /// </summary>
-    public int WrapperDepth => (UseBubblewrap && BubblewrapPath is not null ? 2 : 0) + (GnuTimePath is not null ? 1 : 0);
+    public int WrapperPidsInNamespace => GnuTimePath is not null ? 2 : 1;
 }
+
+/// <summary>A full command line plus the descriptors it refers to (fd 3, 4, ... in order).</summary>
+public sealed record SandboxCommandLine(IReadOnlyList<string> Arguments, IReadOnlyList<InheritedFile> Files);

@@ -49,12 +49,73 @@ public static class ProcessTree
     /// tree rooted at <paramref name="rootPid"/> that is at least <paramref name="minDepth"/> levels
     /// below it (the root is depth 0), so wrapper processes above the program are left out.
     /// </summary>
-    public static IReadOnlyList<ProcessSample> Sample(int rootPid, int minDepth = 0)
+    public static IReadOnlyList<ProcessSample> Sample(int rootPid, int minDepth = 0) =>
+        Sample(DescendantsWithDepth(rootPid).Prepend((Pid: rootPid, Depth: 0)).Where(d => d.Depth >= minDepth).Select(d => d.Pid));
+
+    /// <summary>
+    /// The pid namespace a child of <paramref name="outerPid"/> lives in (bwrap's init), as the
+    /// inode of its /proc/pid/ns/pid link; null until that child exists or when it shares our namespace.
+    /// </summary>
+    public static string? ChildPidNamespace(int outerPid)
+    {
+        var own = PidNamespaceOf(outerPid);
+        foreach (var child in DescendantsWithDepth(outerPid).Where(d => d.Depth == 1))
+            if (PidNamespaceOf(child.Pid) is { } ns && ns != own) return ns;
+        return null;
+    }
+
+    /// <summary>
+    /// Every process of a pid namespace, wherever it sits in the tree (double-forked orphans
+    /// re-parent to the namespace's init and would escape a walk below the program), except those
+    /// whose pid inside the namespace is at most <paramref name="wrapperPids"/> (the init and GNU time).
+    /// </summary>
+    public static IReadOnlyList<ProcessSample> SampleNamespace(string pidNamespace, int wrapperPids)
+    {
+        var members = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (PidNamespaceOf(pid) != pidNamespace) continue;
+            if (InnermostPid(pid) is { } inner && inner > wrapperPids) members.Add(pid);
+        }
+        return Sample(members);
+    }
+
+    private static string? PidNamespaceOf(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/ns/pid").LinkTarget;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last NSpid field: the pid as seen inside the process's own namespace.</summary>
+    private static int? InnermostPid(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (!line.StartsWith("NSpid:", StringComparison.Ordinal)) continue;
+                var fields = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+                return int.Parse(fields[^1], CultureInfo.InvariantCulture);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+        return null;
+    }
+
+    private static IReadOnlyList<ProcessSample> Sample(IEnumerable<int> pids)
     {
         var samples = new List<ProcessSample>();
-        foreach (var (pid, depth) in DescendantsWithDepth(rootPid).Prepend((rootPid, 0)))
+        foreach (var pid in pids)
         {
-            if (depth < minDepth) continue;
             try
             {
                 var stat = File.ReadAllText($"/proc/{pid}/stat");

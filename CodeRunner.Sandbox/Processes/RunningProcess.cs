@@ -72,8 +72,10 @@ public sealed class RunningProcess : IAsyncDisposable
         var nativeStrings = new List<nint>();
         byte** nativeArgv = null, nativeEnvp = null;
         var stopwatch = Stopwatch.StartNew();
+        var inheritedFds = new List<int>();
         try
         {
+            foreach (var file in command.InheritedFiles) inheritedFds.Add(OpenInherited(file));
             // Close-on-exec so children started concurrently never inherit another child's pipe ends.
             if (NativeMethods.pipe2(stdinPipe, NativeMethods.O_CLOEXEC) != 0 ||
                 NativeMethods.pipe2(stdoutPipe, NativeMethods.O_CLOEXEC) != 0 ||
@@ -84,6 +86,9 @@ public sealed class RunningProcess : IAsyncDisposable
             NativeMethods.posix_spawn_file_actions_adddup2(fileActions, stdinPipe[0], 0);
             NativeMethods.posix_spawn_file_actions_adddup2(fileActions, stdoutPipe[1], 1);
             NativeMethods.posix_spawn_file_actions_adddup2(fileActions, stderrPipe[1], 2);
+            // dup2 clears close-on-exec on the target; our descriptors are all far above 3 + count (the runtime holds the low ones).
+            for (var i = 0; i < inheritedFds.Count; i++)
+                NativeMethods.posix_spawn_file_actions_adddup2(fileActions, inheritedFds[i], InheritedFile.FirstDescriptor + i);
             if (command.WorkingDirectory is { } workingDirectory)
             {
                 if (!Directory.Exists(workingDirectory)) throw new CommandStartException($"working directory does not exist: {workingDirectory}");
@@ -124,7 +129,7 @@ public sealed class RunningProcess : IAsyncDisposable
         }
         finally
         {
-            foreach (var fd in new[] { stdinPipe[0], stdinPipe[1], stdoutPipe[0], stdoutPipe[1], stderrPipe[0], stderrPipe[1] })
+            foreach (var fd in new[] { stdinPipe[0], stdinPipe[1], stdoutPipe[0], stdoutPipe[1], stderrPipe[0], stderrPipe[1] }.Concat(inheritedFds))
                 if (fd >= 0) NativeMethods.close(fd);
             NativeMethods.posix_spawn_file_actions_destroy(fileActions);
             NativeMethods.posix_spawnattr_destroy(attributes);
@@ -272,6 +277,14 @@ public sealed class RunningProcess : IAsyncDisposable
 
     private static TimeSpan ToTimeSpan(NativeMethods.TimeVal value) =>
         TimeSpan.FromTicks(value.Seconds * TimeSpan.TicksPerSecond + value.Microseconds * TimeSpan.TicksPerMicrosecond);
+
+    private static int OpenInherited(InheritedFile file) => file switch
+    {
+        InheritedFile.Data data => NativeMethods.MemoryFile("coderunner", data.Content),
+        InheritedFile.Directory directory => NativeMethods.open(directory.Path, NativeMethods.O_PATH | NativeMethods.O_DIRECTORY | NativeMethods.O_CLOEXEC, 0) is var fd and >= 0
+            ? fd : throw new CommandStartException($"cannot open {directory.Path} (errno {Marshal.GetLastPInvokeError()})"),
+        _ => throw new ArgumentOutOfRangeException(nameof(file)),
+    };
 
     private static string ResolveProgram(ProcessCommand command)
     {

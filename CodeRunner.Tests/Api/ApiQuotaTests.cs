@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using CodeRunner.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.Api;
 
@@ -36,7 +37,7 @@ public class ApiQuotaTests(LimitedApiAppFactory app) : IClassFixture<LimitedApiA
         Assert.Equal("2", refused.Headers.GetValues("X-RateLimit-Limit").Single());
         Assert.Equal("0", refused.Headers.GetValues("X-RateLimit-Remaining").Single());
         var reset = DateTimeOffset.FromUnixTimeSeconds(long.Parse(refused.Headers.GetValues("X-RateLimit-Reset").Single()));
-        Assert.Equal(DateTime.UtcNow.Date.AddDays(1), reset.UtcDateTime);
+        Assert.Equal(app.Services.GetRequiredService<CodeRunner.Core.Tiers.QuotaDay>().Today().ResetsAtUtc, reset.UtcDateTime);
         using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
         Assert.Equal("quota.api_calls_exhausted", problem.RootElement.GetProperty("code").GetString());
     }

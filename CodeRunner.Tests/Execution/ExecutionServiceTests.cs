@@ -81,6 +81,41 @@ public class ExecutionServiceTests(CodeRunnerAppFactory app) : IClassFixture<Cod
     }
 
     [Fact]
+    public async Task A_run_leaving_a_too_deep_tree_and_a_non_utf8_name_is_recorded_frees_the_gate_and_keeps_its_artifacts()
+    {
+        var user = CodeRunnerAppFactory.RefOf(await app.CreateUserAsync());
+        const string code = """
+            import os
+            open('result.csv', 'w').write('a,b')
+            open(b'\xff\xfe.txt', 'wb').write(b'x')
+            os.mkdir('deep'); os.chdir('deep')
+            for _ in range(40):
+                os.mkdir('d' * 200); os.chdir('d' * 200)
+            print('left a mess')
+            """;
+
+        var outcome = await RunAsync(user, Code(code));
+
+        Assert.Equal(ExecutionStatus.Success, outcome.StatusName);
+        Assert.Contains(outcome.Result.Artifacts, a => a.Name == "result.csv");
+        Assert.Equal(ExecutionStatus.Success, (await RowAsync(outcome.ExecutionId)).Status);
+        // The one-run-at-a-time gate was released: the next run starts at once.
+        Assert.Equal(ExecutionStatus.Success, (await RunAsync(user, Code("print(2)"))).StatusName);
+    }
+
+    [Fact]
+    public async Task A_run_filling_its_disk_quota_is_recorded_as_disk_limit()
+    {
+        var user = CodeRunnerAppFactory.RefOf(await app.CreateUserAsync(level: 4));
+
+        // Files under the per-file limit, spread over /tmp and /dev/shm: only the shared quota stops them.
+        var outcome = await RunAsync(user, Code("i = 0\nwhile True:\n    i += 1\n    with open(f'/tmp/f{i}' if i % 2 else f'/dev/shm/f{i}', 'wb') as f:\n        f.write(b'x' * 8 * 1048576)"));
+
+        Assert.Equal(ExecutionStatus.DiskLimit, outcome.StatusName);
+        Assert.Equal(ExecutionStatus.DiskLimit, (await RowAsync(outcome.ExecutionId)).Status);
+    }
+
+    [Fact]
     public async Task Cancelling_the_callers_token_stops_the_run()
     {
         var user = CodeRunnerAppFactory.RefOf(await app.CreateUserAsync());

@@ -198,12 +198,12 @@ public class RunPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             await page.GotoAsync($"/run?snippet={hidden.Id}");
             await BrowserAppFixture.WaitForInteractiveAsync(page);
 
-            var toast = page.Locator(".toast.show", new() { HasText = "无法打开代码片段" });
+            var toast = page.Locator(".mud-snackbar", new() { HasText = "无法打开代码片段" });
             await toast.WaitForAsync();
             Assert.Contains("找不到该代码片段", await toast.InnerTextAsync());
+            Assert.True(await toast.IsVisibleAsync());
             await EditorText(page, "my own work").WaitForAsync();
             Assert.Equal(0, await page.Locator("#run-snippet").CountAsync());
-            await page.WaitForFunctionAsync("() => getComputedStyle(document.querySelector('.toast.show')).opacity === '1'");
             await BrowserAppFixture.ScreenshotAsync(page, "run-page-snippet-unavailable");
         });
     }

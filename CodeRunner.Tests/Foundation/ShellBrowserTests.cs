@@ -30,7 +30,7 @@ public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<Browse
             await Assertions.Expect(page.Locator(".user-name")).ToContainTextAsync(name);
             await BrowserAppFixture.ScreenshotAsync(page, "shell-zh");
 
-            await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "English" }).ClickAsync();
             await BrowserAppFixture.WaitForInteractiveAsync(page);
             await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Library" })).ToBeVisibleAsync();
             await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Run", Exact = true })).ToBeVisibleAsync();
@@ -54,7 +54,7 @@ public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<Browse
         await BrowserAppFixture.RunAsync(page, nameof(Language_choice_is_remembered_on_the_profile_for_the_next_sign_in), async () =>
         {
             await fixture.SignInAsync(page, user.UserName!);
-            await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "English" }).ClickAsync();
             await BrowserAppFixture.WaitForInteractiveAsync(page);
         });
 
@@ -79,5 +79,44 @@ public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<Browse
             await Assertions.Expect(page.Locator("table").GetByText("account.signin").First).ToBeVisibleAsync();
             await BrowserAppFixture.ScreenshotAsync(page, "audit-log");
         });
+    }
+
+    /// <summary>A program just under the 64 KB code limit, mostly Chinese comments (3 bytes each in UTF-8).</summary>
+    private static (string Code, int Lines) NearlyLimitSizedProgram()
+    {
+        var code = new System.Text.StringBuilder();
+        var lines = 0;
+        const string comment = "中文注释把程序撑到六十多千字节，检验整段代码能否从编辑器送到服务器并运行。";
+        while (System.Text.Encoding.UTF8.GetByteCount(code.ToString()) < CodeRunner.Core.Library.SnippetRules.MaxCodeBytes - 1024)
+            code.Append("# 第 ").Append(++lines).Append(" 行：").Append(comment).Append('\n');
+        code.Append("print('完成', ").Append(lines).Append(")\n");
+        return (code.ToString(), lines);
+    }
+
+    [Fact]
+    public async Task A_program_near_the_64_KB_limit_runs_from_the_run_page_over_the_circuits_websocket()
+    {
+        var (code, lines) = NearlyLimitSizedProgram();
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(code), 60 * 1024, CodeRunner.Core.Library.SnippetRules.MaxCodeBytes);
+        var user = await fixture.App.CreateUserAsync(level: 2);
+        var page = await fixture.NewPageAsync();
+        var sockets = new List<string>();
+        page.WebSocket += (_, socket) => sockets.Add(socket.Url);
+        var blocked = new List<string>();
+        page.Console += (_, message) => { if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal)) blocked.Add(message.Text); };
+        await BrowserAppFixture.RunAsync(page, nameof(A_program_near_the_64_KB_limit_runs_from_the_run_page_over_the_circuits_websocket), async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/run");
+            await page.Locator("#run-start:not([disabled])").WaitForAsync();
+            // Setting the model's text is what a paste does, without typing 60 KB key by key.
+            await page.EvaluateAsync("code => monaco.editor.getModels().forEach(m => m.setValue(code))", code);
+            await page.Locator("#run-start").ClickAsync();
+            await page.Locator("#run-status").WaitForAsync(new() { Timeout = 60_000 });
+            Assert.Equal("成功", (await page.Locator("#run-status").InnerTextAsync()).Trim());
+            Assert.Contains($"完成 {lines}", await page.Locator("#run-output").InnerTextAsync());
+        });
+        // The circuit ran on a WebSocket (connect-src 'self' allowed it), not a long-polling fallback.
+        Assert.Contains(sockets, url => url.Contains("/_blazor", StringComparison.Ordinal));
+        Assert.Empty(blocked);
     }
 }

@@ -28,7 +28,7 @@ public class LibraryBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             await page.Keyboard.InsertTextAsync("def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nprint([fib(i) for i in range(10)])");
             await BrowserAppFixture.ScreenshotAsync(page, "library-editing");
             await page.Locator("#snippet-save").ClickAsync();
-            await page.Locator("#library-message").WaitForAsync();
+            await page.Locator(".mud-snackbar", new() { HasText = "已保存“斐波那契”" }).WaitForAsync();
 
             var card = page.Locator(".snippet-card", new() { HasText = "斐波那契" });
             await card.WaitForAsync();
@@ -66,7 +66,8 @@ public class LibraryBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
 
             // Delete with confirmation.
             await edited.Locator(".delete-snippet").ClickAsync();
-            await edited.Locator(".delete-confirm").ClickAsync();
+            // The confirmation is a dialog now, not a box inside the card.
+            await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "删除" }).ClickAsync();
             await edited.WaitForAsync(new() { State = WaitForSelectorState.Detached });
             Assert.False(await fixture.App.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().Snippets.AnyAsync(s => s.Id == stored.Id)));
         });
@@ -89,7 +90,7 @@ public class LibraryBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             Assert.Equal(0, await card.Locator(".edit-snippet").CountAsync());
             Assert.Contains(author.UserName!, await card.InnerTextAsync());
             await card.Locator(".copy-snippet").ClickAsync();
-            await page.Locator("#library-message").WaitForAsync();
+            await page.Locator(".mud-snackbar", new() { HasText = "已将" }).WaitForAsync();
             await page.Locator("#tab-mine").ClickAsync();
             await page.Locator(".snippet-card", new() { HasText = marker }).WaitForAsync();
             await BrowserAppFixture.ScreenshotAsync(page, "library-copied");

@@ -84,7 +84,7 @@ public sealed class SandboxBehaviourTests(SandboxFixture sandbox) : IClassFixtur
         Assert.Equal("image/png", artifact.ContentType);
         var header = File.ReadAllBytes(artifact.FullPath).Take(8).ToArray();
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, header);
-        Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(run.Result.ArtifactDirectory!)!, "work")), "the work dir is removed after the run");
+        Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(run.Result.ArtifactDirectory!)!, "fs")), "the work dir is removed after the run");
     }
 
     [Fact]

@@ -14,6 +14,8 @@ public sealed class SandboxFixture : IDisposable
     {
         DataDirectory = Path.Combine(Path.GetTempPath(), "coderunner-sandbox-tests-" + Guid.NewGuid().ToString("N")[..8], "data");
         Directory.CreateDirectory(DataDirectory);
+        // The test root holds wheelhouses the sandbox user reads (the data dir itself is reached through the runner's view).
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.GetDirectoryName(DataDirectory)!, (UnixFileMode)0b_111_101_101);
         DatabasePath = Path.Combine(DataDirectory, "coderunner.db");
         File.WriteAllText(DatabasePath, DatabaseSecret);
         Options = new SandboxOptions
@@ -66,6 +68,7 @@ public sealed class SandboxFixture : IDisposable
 
     public void Dispose()
     {
+        Runner.Dispose();
         try
         {
             Directory.Delete(Path.GetDirectoryName(DataDirectory)!, recursive: true);

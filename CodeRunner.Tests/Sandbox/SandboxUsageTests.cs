@@ -78,7 +78,7 @@ public sealed class SandboxUsageTests(SandboxFixture sandbox) : IClassFixture<Sa
         var prlimit = arguments.IndexOf("/usr/bin/prlimit");
         Assert.True(separator < time && time < prlimit, string.Join(' ', arguments));
         Assert.Equal(UsageReport.FileName, arguments[arguments.IndexOf("--output") + 1]);
-        Assert.Equal(3, settings.WrapperDepth);
+        Assert.Equal(2, settings.WrapperPidsInNamespace);
     }
 
     [Fact]

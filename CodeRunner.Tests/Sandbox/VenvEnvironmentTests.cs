@@ -21,7 +21,7 @@ public sealed class VenvFixture : IAsyncLifetime
         WheelBuilder.Build(Wheelhouse, "coderunner-greeting", "1.0.0", "def greet(name):\n    return f'你好, {name}'\n");
         WheelBuilder.Build(Wheelhouse, "coderunner-greeting", "1.1.0", "def greet(name):\n    return f'你好呀, {name}'\n");
         WheelBuilder.Build(Wheelhouse, "coderunner-extra", "0.1.0", "VALUE = 42\n");
-        Manager = new VenvEnvironmentManager(Sandbox.Runner.BaseInterpreter.Path, Sandbox.Options.EnvironmentsDirectory, NullLogger<VenvEnvironmentManager>.Instance);
+        Manager = new VenvEnvironmentManager(Sandbox.Runner.BaseInterpreter.Path, Sandbox.Options.EnvironmentsDirectory, Sandbox.Runner.Tools, NullLogger<VenvEnvironmentManager>.Instance);
         var spec = new EnvironmentCreateSpec(EnvironmentName, "3.11", ["coderunner-greeting==1.0.0"]);
         await foreach (var line in Manager.CreateAsync(spec, OfflineSources, CancellationToken.None)) CreateLog.Add(line);
     }

@@ -8,6 +8,7 @@ namespace CodeRunner.Web.Accounts;
 public static class AccountEndpoints
 {
     public const string MustChangePasswordPath = "/account/change-password";
+    public const string CulturePath = "/culture/set";
 
     /// <summary>Sign-out (a POST form with antiforgery) and the language switch.</summary>
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
@@ -18,34 +19,33 @@ public static class AccountEndpoints
             return Results.LocalRedirect(IdentityRedirectManager.SafeLocalUrl(returnUrl ?? "/account/login"));
         }).ExcludeFromDescription();
 
-        endpoints.MapGet("/culture/set", async (HttpContext context, AccountService accounts, string culture, string? returnUrl) =>
+        // A link (GET) only switches this browser's language: a cross-site link must not change the stored profile.
+        endpoints.MapGet(CulturePath, (HttpContext context, string culture, string? returnUrl) =>
         {
             if (!AccountService.SupportedCultures.Contains(culture))
                 return Results.Problem(statusCode: 400, title: "Unsupported culture", detail: culture);
-            context.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
-                CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = false, SameSite = SameSiteMode.Lax });
-            var actor = UserRef.FromPrincipal(context.User);
-            if (actor is not null) await accounts.SetCultureAsync(actor, culture);
+            AppendCultureCookie(context, culture);
+            return Results.LocalRedirect(IdentityRedirectManager.SafeLocalUrl(returnUrl));
+        }).ExcludeFromDescription();
+
+        // A form post (antiforgery-checked because it binds a form) also remembers the choice on the signed-in user's profile.
+        endpoints.MapPost(CulturePath, async (HttpContext context, AccountService accounts, [FromForm] string culture, [FromForm] string? returnUrl) =>
+        {
+            if (!AccountService.SupportedCultures.Contains(culture))
+                return Results.Problem(statusCode: 400, title: "Unsupported culture", detail: culture);
+            AppendCultureCookie(context, culture);
+            if (UserRef.FromPrincipal(context.User) is { } actor) await accounts.SetCultureAsync(actor, culture);
             return Results.LocalRedirect(IdentityRedirectManager.SafeLocalUrl(returnUrl));
         }).ExcludeFromDescription();
         return endpoints;
     }
 
-    /// <summary>Sends a user who must change the password (the first-run admin) to that page before anything else.</summary>
-    public static IApplicationBuilder UseMustChangePassword(this IApplicationBuilder app) => app.Use(async (context, next) =>
-    {
-        var path = context.Request.Path;
-        if (context.User.HasClaim(c => c.Type == CodeRunnerClaimsFactory.MustChangePasswordClaim)
-            && HttpMethods.IsGet(context.Request.Method)
-            && !path.StartsWithSegments("/account") && !path.StartsWithSegments("/_framework")
-            && !path.StartsWithSegments("/_content") && !path.StartsWithSegments("/_blazor")
-            && !path.StartsWithSegments("/culture") && !path.StartsWithSegments("/health")
-            && !Path.HasExtension(path.Value))
-        {
-            context.Response.Redirect(MustChangePasswordPath);
-            return;
-        }
-        await next();
-    });
+    public static void AppendCultureCookie(HttpContext context, string culture) =>
+        context.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+            CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+            new CookieOptions
+            {
+                Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = false, SameSite = SameSiteMode.Lax,
+                Secure = context.Request.IsHttps,
+            });
 }

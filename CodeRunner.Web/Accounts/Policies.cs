@@ -4,4 +4,6 @@ namespace CodeRunner.Web.Accounts;
 public static class Policies
 {
     public const string Admin = "admin";
+    /// <summary>Signed in, even with a temporary password that must be changed (only the change-password page).</summary>
+    public const string PasswordChange = "password-change";
 }

@@ -21,13 +21,14 @@ public static class ApiEndpoints
     {
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
 
-        // These run after UseCodeRunnerPipeline's authorization, so they see the API key's principal.
+        // These run after UseCodeRunnerPipeline's authorization, so they see the API key's principal
+        // (the rate limiter runs earlier, see WebSecurity.UseRequestThrottling).
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api/v1"), api =>
         {
+            api.UseMiddleware<ApiRequestProblems>();
             api.UseMiddleware<ApiBodySizeMiddleware>();
             api.UseMiddleware<ApiAuditMiddleware>();
         });
-        app.UseRateLimiter();
         // Swagger UI's page loads only its own scripts from 'self', so the global CSP needs no exception.
         app.UseSwaggerUI(options =>
         {
@@ -129,7 +130,10 @@ public static class ApiEndpoints
     }
 }
 
-/// <summary>Refuses bodies over Api:MaxBodyBytes with 413 before anything reads them.</summary>
+/// <summary>
+/// Refuses bodies over Api:MaxBodyBytes with 413 before anything parses them. A body without Content-Length
+/// (chunked) is read here, bounded, so its size is known before binding.
+/// </summary>
 public sealed class ApiBodySizeMiddleware(RequestDelegate next, IOptions<ApiOptions> options)
 {
     public async Task InvokeAsync(HttpContext context, ErrorMessages messages)
@@ -137,13 +141,35 @@ public sealed class ApiBodySizeMiddleware(RequestDelegate next, IOptions<ApiOpti
         var max = options.Value.MaxBodyBytes;
         if (context.Request.ContentLength > max)
         {
-            await Results.Problem(detail: string.Format(System.Globalization.CultureInfo.CurrentCulture, messages["api.body_too_large"], max / 1024),
-                statusCode: StatusCodes.Status413PayloadTooLarge,
-                extensions: new Dictionary<string, object?> { ["code"] = "api.body_too_large" }).ExecuteAsync(context);
+            await TooLargeAsync(context, messages, max);
             return;
         }
         var limit = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
         if (limit is { IsReadOnly: false }) limit.MaxRequestBodySize = max;
+
+        if (context.Request.ContentLength is null && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            var buffered = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                if (buffered.Length + read > max)
+                {
+                    await TooLargeAsync(context, messages, max);
+                    return;
+                }
+                buffered.Write(chunk, 0, read);
+            }
+            buffered.Position = 0;
+            context.Request.Body = buffered;
+            context.Request.ContentLength = buffered.Length;
+        }
         await next(context);
     }
+
+    private static Task TooLargeAsync(HttpContext context, ErrorMessages messages, long max) =>
+        Results.Problem(detail: string.Format(System.Globalization.CultureInfo.CurrentCulture, messages["api.body_too_large"], max / 1024),
+            statusCode: StatusCodes.Status413PayloadTooLarge,
+            extensions: new Dictionary<string, object?> { ["code"] = "api.body_too_large" }).ExecuteAsync(context);
 }

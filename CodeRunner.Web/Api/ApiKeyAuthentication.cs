@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using CodeRunner.Core.Accounts;
 using CodeRunner.Core.ApiKeys;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
@@ -15,7 +16,7 @@ namespace CodeRunner.Web.Api;
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ApiKeyService keys, AuditService audit, ErrorMessages errors)
+    ApiKeyService keys, AccountService accounts, AuditService audit, ApiAuthFailureLog failureLog, ErrorMessages errors)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -31,9 +32,12 @@ public sealed class ApiKeyAuthenticationHandler(
         var identity = await keys.AuthenticateAsync(secret, Context.RequestAborted);
         if (identity is null)
         {
+            // One row per client per window, not one per request: a stream of bad keys must not grow the log without bound.
             // Never the secret, not even part of it.
-            await audit.RecordAsync(null, null, "api.auth_failed", "apikey", null,
-                new { path = Request.Path.Value, method = Request.Method }, AuditStatus.Error, Context.RequestAborted);
+            if (failureLog.TakeRecordSlot(Context.Connection.RemoteIpAddress?.ToString()) is { } notRecordedBefore)
+                await audit.RecordAsync(null, null, "api.auth_failed", "apikey", null,
+                    new { path = Request.Path.Value, method = Request.Method, earlier_failures_not_recorded = notRecordedBefore },
+                    AuditStatus.Error, Context.RequestAborted);
             return AuthenticateResult.Fail("Invalid API key.");
         }
 
@@ -47,6 +51,9 @@ public sealed class ApiKeyAuthenticationHandler(
             new(KeyNameClaim, identity.KeyName),
         };
         if (user.IsAdmin) claims.Add(new Claim(ClaimTypes.Role, UserRef.AdminRole));
+        // A temporary password must be changed before the account is used, by the API too (PasswordChangeGate refuses it).
+        if ((await accounts.FindAsync(user.Id, Context.RequestAborted))?.MustChangePassword == true)
+            claims.Add(new Claim(CodeRunnerClaimsFactory.MustChangePasswordClaim, "1"));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
@@ -61,8 +68,9 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
-        await Results.Problem(statusCode: 403, detail: errors["forbidden"],
-            extensions: new Dictionary<string, object?> { ["code"] = "forbidden" }).ExecuteAsync(Context);
+        var code = Context.User.HasClaim(c => c.Type == CodeRunnerClaimsFactory.MustChangePasswordClaim) ? "account.must_change_password" : "forbidden";
+        await Results.Problem(statusCode: 403, detail: errors[code],
+            extensions: new Dictionary<string, object?> { ["code"] = code }).ExecuteAsync(Context);
     }
 
     /// <summary>The presented secret from either header, or null when none was sent.</summary>
@@ -85,4 +93,33 @@ public static class ApiPrincipal
     public static string? KeyName(HttpContext context) => context.User.FindFirst(ApiKeyAuthenticationHandler.KeyNameClaim)?.Value;
 
     public static string? KeyId(HttpContext context) => context.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value;
+}
+
+/// <summary>
+/// Decides which failed API-key authentications reach the audit log: the first from a client in each
+/// <see cref="Window"/>, carrying how many were folded into it since the previous row. Memory is bounded.
+/// </summary>
+public sealed class ApiAuthFailureLog(TimeProvider clock)
+{
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
+    private const int MaxClients = 10_000;
+    private readonly Dictionary<string, (DateTimeOffset WindowEnds, int NotRecorded)> clients = new();
+
+    /// <summary>Null when this failure is only counted; otherwise the number of failures not recorded before it.</summary>
+    public int? TakeRecordSlot(string? client)
+    {
+        var key = client ?? "unknown";
+        var now = clock.GetUtcNow();
+        lock (clients)
+        {
+            if (clients.TryGetValue(key, out var entry) && entry.WindowEnds > now)
+            {
+                clients[key] = entry with { NotRecorded = entry.NotRecorded + 1 };
+                return null;
+            }
+            if (clients.Count >= MaxClients) clients.Clear();
+            clients[key] = (now + Window, 0);
+            return entry.NotRecorded;
+        }
+    }
 }

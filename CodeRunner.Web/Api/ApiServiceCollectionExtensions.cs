@@ -23,11 +23,18 @@ public static class ApiServiceCollectionExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
 
+        services.AddSingleton<ApiAuthFailureLog>();
+        // Binding failures (bad JSON, wrong types, page=abc, wrong content type) throw, so ApiRequestProblems can
+        // answer them with problem details and a stable code instead of an empty 400/415.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+
         var perMinute = configuration.GetValue(ApiOptions.Section + ":" + nameof(ApiOptions.RateLimitPerMinute), new ApiOptions().RateLimitPerMinute);
         services.AddRateLimiter(options =>
         {
+            // A valid key is limited per key; anything else (no key, a bad key) per client address, so that
+            // failed authentications are limited too (the limiter runs after the key is checked, see WebSecurity).
             options.AddPolicy(RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
-                ApiPrincipal.KeyId(context) ?? "anonymous",
+                ApiPrincipal.KeyId(context) is { } keyId ? "key:" + keyId : "ip:" + Hosting.WebSecurity.ClientAddress(context),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             options.OnRejected = async (context, cancellationToken) =>
             {
@@ -35,6 +42,13 @@ public static class ApiServiceCollectionExtensions
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
                 http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 var messages = http.RequestServices.GetRequiredService<ErrorMessages>();
+                if (!http.Request.Path.StartsWithSegments("/api"))
+                {
+                    // The sign-in / register forms (WebSecurity's per-IP limit): a plain sentence in the user's language.
+                    http.Response.ContentType = "text/plain; charset=utf-8";
+                    await http.Response.WriteAsync(messages["account.too_many_requests"], cancellationToken);
+                    return;
+                }
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests,
                     detail: string.Format(CultureInfo.CurrentCulture, messages["api.rate_limited"], perMinute),
                     extensions: new Dictionary<string, object?> { ["code"] = "api.rate_limited", ["limit_per_minute"] = perMinute })

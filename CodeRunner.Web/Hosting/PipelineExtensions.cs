@@ -6,6 +6,7 @@ public static class PipelineExtensions
 {
     public static WebApplication UseCodeRunnerPipeline(this WebApplication app)
     {
+        app.UseTransportSecurity();          // forwarded headers from trusted proxies, HSTS (WebSecurity.cs)
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -15,9 +16,9 @@ public static class PipelineExtensions
         app.UseRequestLocalization();
         app.UseStaticFiles();
         app.UseAuthentication();
+        app.UseRequestThrottling();          // rate limits, before authorization so failed auth is limited too
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.UseMustChangePassword();
 
         app.MapStaticAssets();
         app.MapAccountEndpoints();

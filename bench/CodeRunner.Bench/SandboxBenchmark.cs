@@ -17,7 +17,7 @@ public static class SandboxBenchmark
         var root = Path.Combine(Path.GetTempPath(), "coderunner-bench-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var runner = new SandboxCodeRunner(new SandboxOptions { RunsDirectory = Path.Combine(root, "runs"), EnvironmentsDirectory = Path.Combine(root, "envs") });
+            using var runner = new SandboxCodeRunner(new SandboxOptions { RunsDirectory = Path.Combine(root, "runs"), EnvironmentsDirectory = Path.Combine(root, "envs") });
             var python = runner.BaseInterpreter.Path;
             Console.WriteLine($"sandbox mode: {runner.Info.Mode} ({runner.Info.BubblewrapVersion ?? "no bwrap"}), isolated={runner.Info.IsIsolated}, python {python} {runner.Info.PythonVersion}, {Environment.ProcessorCount} cores");
             if (runner.Info.Reason is { } reason) Console.WriteLine($"note: {reason}");

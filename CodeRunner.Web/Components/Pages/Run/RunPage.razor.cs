@@ -1,41 +1,34 @@
 using BlazorMonaco;
 using BlazorMonaco.Editor;
-using BootstrapBlazor.Components;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
 using CodeRunner.Sandbox.Execution;
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Web;
-using Microsoft.JSInterop;
 using CodeRunner.Web.Components.Shared;
+using CodeRunner.Web.Execution;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using MudBlazor;
 
 namespace CodeRunner.Web.Components.Pages.Run;
 
 /// <summary>
-/// The run page: Monaco editor, live output streamed from <see cref="IExecutionService"/>. Output arrives on a
-/// background reader and is rendered at most every <see cref="RenderInterval"/> (the first chunk at once), in
-/// bounded segments so a re-render only sends the newest text.
+/// The run page: Monaco editor, live output streamed from <see cref="IExecutionService"/> through a
+/// <see cref="RunOutputBuffer"/> (which decides when to render and what the browser keeps).
 /// </summary>
 public partial class RunPage : IAsyncDisposable
 {
     // Unique per page instance: BlazorMonaco keys editors by id, so when one run page replaces another (a redirect
     // right after sign-in), disposing the old editor must not remove the new one.
     private readonly string EditorId = "run-editor-" + Guid.NewGuid().ToString("N")[..8];
-    public const int MaxBrowserChars = 200_000;
-    private const int SegmentChars = 4096;
-    private static readonly TimeSpan RenderInterval = TimeSpan.FromMilliseconds(50);
     private static readonly int[] FontSizes = [12, 13, 14, 16, 18, 20, 24];
 
     [SupplyParameterFromQuery(Name = "execution")] public long? ExecutionId { get; set; }
     [SupplyParameterFromQuery(Name = "snippet")] public int? SnippetId { get; set; }
 
-    private sealed record Segment(string CssClass, string Text);
-
     private readonly CancellationTokenSource lifetime = new();
-    private readonly List<RunOutput> pending = [];
-    private readonly List<Segment> segments = [];
+    private readonly RunOutputBuffer output = new();
     private StandaloneCodeEditor editor = default!;
     private RetryingErrorBoundary? editorBoundary;
     private ElementReference outputElement;
@@ -46,54 +39,43 @@ public partial class RunPage : IAsyncDisposable
     private string? stdin;
     private string? inputLine;
     private int fontSize = 14;
-    private string theme = "vs";
     private string? initialCode;
     private bool editorReady;
     private bool starting;
     private IExecutionRun? run;
     private SnippetView? snippet;
     private string? openWarning;
-    private SaveToLibraryDialog saveDialog = default!;
     private long? lastExecutionId;
     private ExecutionOutcome? outcome;
     private string? errorMessage;
-    private int displayedChars;
-    private bool browserTruncated;
-    private int flushScheduled;
-    private DateTime lastFlushUtc = DateTime.MinValue;
 
     private bool IsRunning => run is not null;
     private string StorageKey => $"coderunner.run.code.{user.Id}";
 
     protected override async Task OnInitializedAsync()
     {
+        ThemeState.Changed += OnThemeChanged;
         user = await CurrentUser.RequireAsync();
         environments = await EnvironmentService.ListChoicesAsync(user);
         if (SnippetId is { } snippetId)
         {
-            try
+            // Shown once the circuit is live (OnAfterRender): a toast from the prerender would be lost.
+            var failure = await Feedback.TryAsync(async () =>
             {
                 snippet = await Snippets.GetAsync(user, snippetId);
                 initialCode = snippet.Code;
                 PickEnvironment(snippet.EnvironmentName);
-            }
-            catch (CodeRunnerError error)
-            {
-                openWarning = L["SnippetOpenFailed", Errors.Describe(error)];
-            }
+            });
+            if (failure is not null) openWarning = L["SnippetOpenFailed", failure];
         }
         else if (ExecutionId is { } id)
         {
-            try
+            errorMessage = await Feedback.TryAsync(async () =>
             {
                 var detail = await Queries.GetAsync(user, id);
                 initialCode = detail.Code;
                 PickEnvironment(detail.EnvironmentName);
-            }
-            catch (CodeRunnerError error)
-            {
-                errorMessage = Errors.Describe(error);
-            }
+            });
         }
     }
 
@@ -111,7 +93,7 @@ public partial class RunPage : IAsyncDisposable
         {
             module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/run.js");
             await module.InvokeVoidAsync("followOutput", outputElement);
-            if (openWarning is not null) await Toast.Warning(L["Title"], openWarning, autoHide: true);
+            if (openWarning is not null) Feedback.Error(openWarning);
         }
     }
 
@@ -125,6 +107,7 @@ public partial class RunPage : IAsyncDisposable
         ScrollBeyondLastLine = false,
         TabSize = 4,
         InsertSpaces = true,
+        Theme = ThemeState.MonacoTheme,
         Value = "",
     };
 
@@ -150,10 +133,8 @@ public partial class RunPage : IAsyncDisposable
         if (initialCode is not null) await module.InvokeVoidAsync("saveCode", StorageKey, initialCode);
         await module.InvokeAsync<bool>("persistEditor", EditorId, StorageKey);
         await editor.AddCommand((int)KeyMod.CtrlCmd | (int)KeyCode.Enter, _ => InvokeAsync(RunAsync));
-
-        var savedTheme = await module.InvokeAsync<string?>("getPreference", "coderunner.run.theme");
-        theme = savedTheme is "vs" or "vs-dark" ? savedTheme : await module.InvokeAsync<bool>("prefersDark") ? "vs-dark" : "vs";
-        if (theme != "vs") await BlazorMonaco.Editor.Global.SetTheme(theme);
+        // The OS preference may have arrived after the editor was constructed.
+        await BlazorMonaco.Editor.Global.SetTheme(ThemeState.MonacoTheme);
         if (int.TryParse(await module.InvokeAsync<string?>("getPreference", "coderunner.run.fontSize"), out var size) && FontSizes.Contains(size))
         {
             fontSize = size;
@@ -162,6 +143,19 @@ public partial class RunPage : IAsyncDisposable
         editorReady = true;
         StateHasChanged();
     }
+
+    /// <summary>The app's light/dark switch (or the OS) changed: Monaco follows.</summary>
+    private void OnThemeChanged() => _ = InvokeAsync(async () =>
+    {
+        try
+        {
+            await BlazorMonaco.Editor.Global.SetTheme(ThemeState.MonacoTheme);
+        }
+        catch (JSException exception)
+        {
+            Logger.LogDebug(exception, "Monaco theme change failed");
+        }
+    });
 
     private async Task OnTemplateChosen(ChangeEventArgs args)
     {
@@ -180,13 +174,6 @@ public partial class RunPage : IAsyncDisposable
         if (module is not null) await module.InvokeVoidAsync("setPreference", "coderunner.run.fontSize", size.ToString());
     }
 
-    private async Task OnThemeChanged(ChangeEventArgs args)
-    {
-        theme = args.Value?.ToString() == "vs-dark" ? "vs-dark" : "vs";
-        await BlazorMonaco.Editor.Global.SetTheme(theme);
-        if (module is not null) await module.InvokeVoidAsync("setPreference", "coderunner.run.theme", theme);
-    }
-
     private async Task RunAsync()
     {
         if (IsRunning || starting || !editorReady) return;
@@ -195,17 +182,18 @@ public partial class RunPage : IAsyncDisposable
         try
         {
             var code = await editor.GetValue();
-            var started = await Executions.StartAsync(user,
+            var started = await Feedback.RunAsync(() => Executions.StartAsync(user,
                 new ExecutionRequest { Code = code, EnvironmentName = environmentName, Stdin = string.IsNullOrEmpty(stdin) ? null : stdin },
-                ExecutionOrigin.Web, lifetime.Token);
+                ExecutionOrigin.Web, lifetime.Token));
+            if (started.Value is not { } current)
+            {
+                errorMessage = started.Error;
+                return;
+            }
             ClearOutput();
-            run = started;
-            lastExecutionId = started.ExecutionId;
-            _ = ConsumeAsync(started);
-        }
-        catch (CodeRunnerError error)
-        {
-            errorMessage = Errors.Describe(error);
+            run = current;
+            lastExecutionId = current.ExecutionId;
+            _ = ConsumeAsync(current);
         }
         finally
         {
@@ -220,9 +208,7 @@ public partial class RunPage : IAsyncDisposable
         {
             await foreach (var runEvent in current.Events.ReadAllAsync())
             {
-                if (runEvent is not RunOutput output) continue;
-                lock (pending) pending.Add(output);
-                RequestFlush();
+                if (runEvent is RunOutput chunk && output.Enqueue(chunk) is { } delay) _ = RenderAfterAsync(delay);
             }
             finished = await current.Completion;
         }
@@ -234,7 +220,7 @@ public partial class RunPage : IAsyncDisposable
         if (lifetime.IsCancellationRequested) return;
         await InvokeAsync(() =>
         {
-            Drain();
+            output.Drain();
             outcome = finished;
             if (finished is null) errorMessage = L["RunFailed"];
             run = null;
@@ -242,25 +228,15 @@ public partial class RunPage : IAsyncDisposable
         });
     }
 
-    /// <summary>Renders new output now if the last render is older than the interval, else once the interval is up.</summary>
-    private void RequestFlush()
+    private async Task RenderAfterAsync(TimeSpan delay)
     {
-        if (Interlocked.Exchange(ref flushScheduled, 1) == 1) return;
-        _ = FlushSoonAsync();
-    }
-
-    private async Task FlushSoonAsync()
-    {
-        var wait = RenderInterval - (DateTime.UtcNow - lastFlushUtc);
-        if (wait > TimeSpan.Zero) await Task.Delay(wait);
-        Volatile.Write(ref flushScheduled, 0);
+        if (delay > TimeSpan.Zero) await Task.Delay(delay);
         if (lifetime.IsCancellationRequested) return;
         try
         {
             await InvokeAsync(() =>
             {
-                lastFlushUtc = DateTime.UtcNow;
-                if (Drain()) StateHasChanged();
+                if (output.Drain()) StateHasChanged();
             });
         }
         catch (ObjectDisposedException)
@@ -269,55 +245,12 @@ public partial class RunPage : IAsyncDisposable
         }
     }
 
-    /// <summary>Moves pending output into the rendered segments, up to the browser cap. Renderer thread only.</summary>
-    private bool Drain()
-    {
-        RunOutput[] batch;
-        lock (pending)
-        {
-            if (pending.Count == 0) return false;
-            batch = [.. pending];
-            pending.Clear();
-        }
-        foreach (var output in batch)
-            Append(output.Stream == OutputStream.Stdout ? "out-stdout" : "out-stderr", output.Text);
-        return true;
-    }
-
-    private void Append(string cssClass, string text)
-    {
-        if (browserTruncated || text.Length == 0) return;
-        var room = MaxBrowserChars - displayedChars;
-        if (text.Length > room)
-        {
-            text = text[..room];
-            browserTruncated = true;
-        }
-        displayedChars += text.Length;
-        while (text.Length > 0)
-        {
-            var last = segments.Count > 0 ? segments[^1] : null;
-            if (last is not null && last.CssClass == cssClass && last.Text.Length < SegmentChars)
-            {
-                var take = Math.Min(text.Length, SegmentChars - last.Text.Length);
-                segments[^1] = last with { Text = last.Text + text[..take] };
-                text = text[take..];
-            }
-            else
-            {
-                var take = Math.Min(text.Length, SegmentChars);
-                segments.Add(new Segment(cssClass, text[..take]));
-                text = text[take..];
-            }
-        }
-    }
-
     private async Task SendLineAsync()
     {
         if (run is null) return;
         var line = inputLine ?? "";
         inputLine = "";
-        Append("out-stdin", line + "\n");
+        output.EchoInput(line);
         try
         {
             await run.WriteStdinAsync(line + "\n");
@@ -336,23 +269,21 @@ public partial class RunPage : IAsyncDisposable
         var code = await editor.GetValue();
         var chosen = environments.FirstOrDefault(e => e.Name == environmentName);
         var label = chosen is null || chosen.IsBase ? L["BaseEnvironment"].Value : chosen.DisplayName;
-        saveDialog.Open(code, chosen is null || chosen.IsBase ? null : chosen.Name, label, snippet);
+        var result = await SaveToLibraryDialog.ShowAsync(Dialogs, L["SaveDialogTitle"], user, code, chosen is null || chosen.IsBase ? null : chosen.Name, label, snippet);
+        if (result is { } saved) await OnSavedToLibraryAsync(saved);
     }
 
-    private async Task OnSavedToLibraryAsync((Snippet Saved, bool Overwritten) result)
+    private async Task OnSavedToLibraryAsync(SaveToLibraryDialog.Saved result)
     {
-        snippet = await Snippets.GetAsync(user, result.Saved.Id);
-        await Toast.Success(L["Title"], L[result.Overwritten ? "SavedOverwrite" : "SavedNew", snippet.Title], autoHide: true);
+        snippet = await Snippets.GetAsync(user, result.Snippet.Id);
+        Feedback.Success(L[result.Overwritten ? "SavedOverwrite" : "SavedNew", snippet.Title]);
         // From now on the editor's code is this snippet's: a reload opens it and the next save can overwrite it.
         if (SnippetId != snippet.Id) Navigation.NavigateTo($"/run?snippet={snippet.Id}", replace: true);
     }
 
     private void ClearOutput()
     {
-        lock (pending) pending.Clear();
-        segments.Clear();
-        displayedChars = 0;
-        browserTruncated = false;
+        output.Clear();
         outcome = null;
     }
 
@@ -373,6 +304,7 @@ public partial class RunPage : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ThemeState.Changed -= OnThemeChanged;
         // Closing the tab ends the circuit: the run must not outlive it.
         lifetime.Cancel();
         if (run is not null) await run.DisposeAsync();

@@ -1,0 +1,225 @@
+using CodeRunner.Sandbox.Execution;
+using CodeRunner.Sandbox.Isolation;
+
+namespace CodeRunner.Tests.Sandbox;
+
+/// <summary>Limits nobody can dodge, runs that always end, and a small kernel surface; each through real bwrap.</summary>
+public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixture<SandboxFixture>
+{
+    [Fact]
+    public async Task A_run_leaving_a_too_deep_tree_and_a_non_utf8_name_ends_normally_and_keeps_its_artifacts()
+    {
+        sandbox.RequireBubblewrap();
+        const string code = """
+            import os
+            open('result.txt', 'w').write('kept')
+            open(b'\xff\xfe-not-utf8.txt', 'wb').write(b'x')
+            os.chmod('result.txt', 0o6777)
+            base = os.getcwd()
+            os.mkdir('deep'); os.chdir('deep')
+            for _ in range(40):
+                os.mkdir('d' * 200); os.chdir('d' * 200)
+            os.chdir(base)
+            os.mkdir('locked'); open('locked/x', 'w').write('x'); os.chmod('locked', 0)
+            print('done')
+            """;
+
+        var run = await sandbox.RunAsync(sandbox.Request(code));
+
+        Assert.True(run.Result.Status == RunStatus.Success, run.ToString());
+        var artifact = Assert.Single(run.Result.Artifacts, a => a.Name == "result.txt");
+        Assert.DoesNotContain(run.Result.Artifacts, a => a.Name.Contains('\uFFFD') || a.Name.StartsWith("deep", StringComparison.Ordinal));
+        Assert.Equal("kept", File.ReadAllText(artifact.FullPath));
+        // Copied as a plain 0644 file: no setuid, setgid or world-writable bits from the sandbox.
+        var mode = OperatingSystem.IsWindows() ? default : File.GetUnixFileMode(artifact.FullPath);
+        Assert.True(mode.HasFlag(UnixFileMode.UserRead) && (mode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)) == 0, $"artifact mode {mode}");
+        Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(run.Result.ArtifactDirectory!)!, "fs")), "the run's file system is gone");
+    }
+
+    [Fact]
+    public async Task Leftover_run_directories_are_removed_whatever_they_hold()
+    {
+        var runs = Path.Combine(sandbox.DataDirectory, "leftover-runs");
+        var work = Path.Combine(runs, "crashed-run", "work");
+        Directory.CreateDirectory(work);
+        // Deeper than PATH_MAX (only reachable step by step) plus a name that is not UTF-8: .NET cannot even name these.
+        const string makeTree = """
+            import os, sys
+            os.chdir(sys.argv[1])
+            open(b'\xff.bin', 'wb').close()
+            for _ in range(30):
+                os.mkdir('d' * 200); os.chdir('d' * 200)
+            """;
+        var python = await CodeRunner.Sandbox.Processes.CommandRunner.ExecuteBufferedAsync(
+            new CodeRunner.Sandbox.Processes.ProcessCommand(sandbox.Runner.BaseInterpreter.Path, ["-c", makeTree, work]));
+        Assert.True(python.Status.Succeeded, python.StandardError);
+        await using var sweeper = new RunDirectorySweeper(runs, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        var removed = await sweeper.SweepLeftoversAsync();
+
+        Assert.Equal(1, removed);
+        Assert.False(Directory.Exists(Path.Combine(runs, "crashed-run")));
+        Assert.Equal(0, sweeper.PendingCount);
+    }
+
+    [Fact]
+    public async Task Double_forked_orphans_over_the_memory_limit_end_the_run_as_memory_limit()
+    {
+        sandbox.RequireBubblewrap();
+        // Three grandchildren re-parented to the namespace's init, 60 MB each: under RLIMIT_AS each, 180 MB together on a 128 MB run.
+        const string code = """
+            import os, time
+            for _ in range(3):
+                if os.fork() == 0:
+                    if os.fork() == 0:
+                        block = bytearray(60 * 1024 * 1024)
+                        for i in range(0, len(block), 4096): block[i] = 1
+                        time.sleep(30)
+                    os._exit(0)
+            time.sleep(10)
+            print('survived')
+            """;
+        // RLIMIT_NPROC counts every process of the sandbox user on the host: room for the fork bomb of a test running in parallel.
+        var limits = SandboxFixture.ShortLimits with { WallTimeout = TimeSpan.FromSeconds(15), CpuTime = TimeSpan.FromSeconds(10), MaxProcesses = 512 };
+
+        var run = await sandbox.RunAsync(sandbox.Request(code, limits));
+
+        Assert.True(run.Result.Status == RunStatus.MemoryLimit, run.ToString());
+        Assert.DoesNotContain("survived", run.Stdout);
+        Assert.True(run.Result.PeakMemoryMb > 128, $"peak {run.Result.PeakMemoryMb} MB");
+    }
+
+    [Fact]
+    public async Task Orphans_burning_cpu_count_towards_the_run()
+    {
+        sandbox.RequireBubblewrap();
+        const string code = """
+            import os, time
+            if os.fork() == 0:
+                if os.fork() == 0:
+                    while time.process_time() < 1.5: pass
+                    open('/tmp/burnt', 'w').close()
+                    time.sleep(1)
+                    os._exit(0)
+                os._exit(0)
+            while not os.path.exists('/tmp/burnt'): time.sleep(0.05)
+            time.sleep(0.5)
+            """;
+        // CPU time, not wall time, is what the grandchild burns: on a busy machine it may need the whole wall budget.
+        var limits = SandboxFixture.ShortLimits with { WallTimeout = TimeSpan.FromSeconds(20), CpuTime = TimeSpan.FromSeconds(10), MaxProcesses = 512 };
+
+        var run = await sandbox.RunAsync(sandbox.Request(code, limits));
+
+        Assert.True(run.Result.CpuMs >= 1000, $"cpu {run.Result.CpuMs} ms; {run}");
+    }
+
+    [Fact]
+    public async Task Work_dir_tmp_and_dev_shm_share_one_quota_and_filling_it_is_disk_limit()
+    {
+        sandbox.RequireBubblewrap();
+        // 3 x 30 MB is over a 64 MB quota although each place alone is under it.
+        const string code = """
+            chunk = b'x' * (1024 * 1024)
+            for path in ['/tmp/a', '/dev/shm/b', 'c']:
+                with open(path, 'wb') as f:
+                    for _ in range(30): f.write(chunk)
+            print('all written')
+            """;
+        var limits = SandboxFixture.ShortLimits with { MemoryMb = 512, DiskQuotaBytes = 64L * 1024 * 1024, MaxFileSizeBytes = 100L * 1024 * 1024 };
+
+        var run = await sandbox.RunAsync(sandbox.Request(code, limits));
+
+        Assert.True(run.Result.Status == RunStatus.DiskLimit, run.ToString());
+        Assert.DoesNotContain("all written", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Many_small_files_stop_at_the_file_count()
+    {
+        sandbox.RequireBubblewrap();
+        var limits = SandboxFixture.ShortLimits with { MaxFiles = 500, WallTimeout = TimeSpan.FromSeconds(10) };
+
+        var run = await sandbox.RunAsync(sandbox.Request("for i in range(5000):\n    open(f'f{i}', 'w').close()\nprint('all created')", limits));
+
+        Assert.True(run.Result.Status == RunStatus.DiskLimit, run.ToString());
+        Assert.DoesNotContain("all created", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Tmpfs_pages_count_towards_the_memory_limit()
+    {
+        sandbox.RequireBubblewrap();
+        // 100 MB in /dev/shm plus the interpreter is over 96 MB of memory, with a quota that would allow it.
+        var limits = SandboxFixture.ShortLimits with { MemoryMb = 96, DiskQuotaBytes = 256L * 1024 * 1024, MaxFileSizeBytes = 200L * 1024 * 1024, WallTimeout = TimeSpan.FromSeconds(10) };
+
+        var run = await sandbox.RunAsync(sandbox.Request("import time\nwith open('/dev/shm/big', 'wb') as f:\n    for _ in range(100): f.write(b'x' * 1048576)\ntime.sleep(3)\nprint('kept')", limits));
+
+        Assert.True(run.Result.Status == RunStatus.MemoryLimit, run.ToString());
+    }
+
+    [Theory]
+    [InlineData("keyctl", 250)]
+    [InlineData("add_key", 248)]
+    [InlineData("bpf", 321)]
+    [InlineData("perf_event_open", 298)]
+    [InlineData("userfaultfd", 323)]
+    [InlineData("io_uring_setup", 425)]
+    [InlineData("mount", 165)]
+    [InlineData("umount2", 166)]
+    [InlineData("pivot_root", 155)]
+    [InlineData("unshare", 272)]
+    [InlineData("setns", 308)]
+    [InlineData("kexec_load", 246)]
+    [InlineData("init_module", 175)]
+    [InlineData("finit_module", 313)]
+    [InlineData("clock_settime", 227)]
+    [InlineData("settimeofday", 164)]
+    [InlineData("ptrace", 101)]
+    public async Task Blocked_syscall_families_fail_with_eperm_or_enosys(string name, int x8664Number)
+    {
+        sandbox.RequireBubblewrap();
+        Assert.True(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64,
+            "the syscall numbers of this test are x86_64's");
+        Assert.Contains(name, SeccompFilter.BlockedSyscalls);
+        var code = $"import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nresult = libc.syscall({x8664Number}, 0, 0, 0, 0, 0, 0)\nprint(result, os.strerror(ctypes.get_errno()), ctypes.get_errno())";
+
+        var run = await sandbox.RunAsync(sandbox.Request(code));
+
+        Assert.True(run.Result.Status == RunStatus.Success, run.ToString());
+        Assert.Matches(@"^-1 .* (1|38)\n$", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Nested_user_namespaces_cannot_be_created()
+    {
+        sandbox.RequireBubblewrap();
+        const string code = """
+            import ctypes, os, subprocess
+            libc = ctypes.CDLL(None, use_errno=True)
+            print('unshare', libc.unshare(0x10000000), ctypes.get_errno())
+            tool = subprocess.run(['/usr/bin/unshare', '--user', '--map-root-user', '--mount', '--net', 'true'], capture_output=True)
+            print('tool', tool.returncode)
+            """;
+
+        var run = await sandbox.RunAsync(sandbox.Request(code));
+
+        Assert.True(run.Result.Status == RunStatus.Success, run.ToString());
+        Assert.Contains("unshare -1 1", run.Stdout);
+        Assert.DoesNotContain("tool 0", run.Stdout);
+    }
+
+    [Fact]
+    public void The_filter_kills_foreign_architectures_and_is_applied_to_every_bwrap_command()
+    {
+        var program = SeccompFilter.ForCurrentArchitecture();
+        Assert.NotNull(program);
+        Assert.Equal(0, program.Length % 8);
+        var settings = new IsolationSettings(true, "/usr/bin/bwrap", "/usr/bin/prlimit", null, false, 65534, 65534, 256) { SeccompProgram = program, DisableNestedUserNamespaces = true };
+
+        var commandLine = BubblewrapIsolation.BuildCommandLine(new SandboxLaunch("/tmp/work", "/usr/bin/python3", [], new RunLimits(), ["main.py"]), settings);
+
+        Assert.Contains("--disable-userns", commandLine.Arguments);
+        Assert.Equal("3", commandLine.Arguments[commandLine.Arguments.ToList().IndexOf("--seccomp") + 1]);
+        Assert.Single(commandLine.Files);
+    }
+}
