@@ -215,10 +215,11 @@ public sealed partial class BackupService(
         }
     }
 
+    /// <summary>Newest first (by the file's write time: names only carry whole seconds).</summary>
     internal IReadOnlyList<BackupFileInfo> ListFiles() =>
         new DirectoryInfo(BackupsDirectory).EnumerateFiles("coderunner-*.zip")
+            .OrderByDescending(f => f.LastWriteTimeUtc).ThenByDescending(f => f.Name, StringComparer.Ordinal)
             .Select(Describe).OfType<BackupFileInfo>()
-            .OrderByDescending(b => b.CreatedAtUtc).ThenByDescending(b => b.Name, StringComparer.Ordinal)
             .ToList();
 
     private void PruneAutomatic(int keep)

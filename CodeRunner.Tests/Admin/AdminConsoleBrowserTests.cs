@@ -34,6 +34,8 @@ public class AdminConsoleBrowserTests(BrowserAppFixture fixture) : IClassFixture
             await page.GetByPlaceholder("搜索用户名、邮箱或姓名").FillAsync(name);
             var row = page.Locator("tr", new() { HasText = name });
             await Assertions.Expect(row).ToHaveCountAsync(1);
+            // The search has reloaded the grid (only then are the row's buttons the ones that stay).
+            await Assertions.Expect(page.GetByText("共 1 条")).ToBeVisibleAsync();
             await BrowserAppFixture.ScreenshotAsync(page, "admin-users-1366");
             await row.Locator("[data-testid=reset-password]").ClickAsync();
             await page.Locator("#reset-password-value").FillAsync("Reset-Pass-789");

@@ -50,7 +50,7 @@ public class AdminDownloadsHttpTests(CodeRunnerAppFactory app) : IClassFixture<C
         var user = await SignedInAsync(isAdmin: false);
         var refused = await user.GetAsync(AdminEndpoints.AuditExportPath + query);
         Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
-        Assert.StartsWith("/account/access-denied", refused.Headers.Location!.PathAndQuery);
+        Assert.StartsWith("/account/access-denied", new Uri(new Uri("http://localhost"), refused.Headers.Location!).PathAndQuery);
     }
 
     [Fact]
