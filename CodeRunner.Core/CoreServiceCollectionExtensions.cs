@@ -2,6 +2,7 @@ using CodeRunner.Core.Accounts;
 using CodeRunner.Core.Admin;
 using CodeRunner.Core.ApiKeys;
 using CodeRunner.Core.Community;
+using CodeRunner.Core.Backup;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
@@ -68,7 +69,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<AuditQueries>();
         services.AddScoped<QuotaService>();
         services.AddSingleton<TierLimitGate>();
-        services.AddScoped<UserAdministrationService>();
+        services.AddAdminFeature(configuration);
+        services.AddBackupFeature(configuration);
 
         services.AddExecutionFeature(configuration);
         services.AddLibraryFeature(configuration);

@@ -2,6 +2,7 @@ using CodeRunner.Core;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Sandbox;
+using CodeRunner.Web.Admin;
 using CodeRunner.Web.Api;
 using CodeRunner.Web.Community;
 using CodeRunner.Web.Components;
@@ -28,6 +29,7 @@ builder.Services.AddHostedService<SandboxWarmup>();               // probe the s
 builder.Services.AddCodeRunnerWeb();                              // components, localization, auth
 builder.Services.AddCodeRunnerApi(builder.Configuration);         // API keys auth, rate limit, OpenAPI
 builder.Services.AddCodeRunnerSecurity(builder.Configuration);    // sessions, sign-in throttling, proxies, HSTS
+builder.Services.AddCodeRunnerAdminWeb();                         // open-circuit count for the admin system page
 
 var app = builder.Build();
 await app.Services.InitializeDatabaseAsync();                     // migrate, recover, first admin
@@ -36,6 +38,7 @@ app.UseCodeRunnerPipeline();
 app.MapCodeRunnerApi();                                           // /health, /api/v1/*
 app.MapRunArtifacts();                                            // /runs/{id}/artifacts/* for the run page
 app.MapCommunityEndpoints();                                      // /avatars/* (public)
+app.MapAdminDownloads();                                          // backup downloads, audit CSV exports
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();
 

@@ -29,6 +29,9 @@ public sealed partial class AccountService(
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$")]
     private static partial Regex UserNamePattern();
 
+    /// <summary>The user-name rule (3-32 letters, digits, '.', '_' or '-'), shared with accounts created by admins.</summary>
+    public static bool IsValidUserName(string userName) => UserNamePattern().IsMatch(userName);
+
     public async Task<AppUser> RegisterAsync(RegisterRequest registration, CancellationToken cancellationToken = default)
     {
         var userName = registration.UserName.Trim();

@@ -1,11 +1,20 @@
 using System.Collections.Concurrent;
+using CodeRunner.Sandbox.Execution;
 
 namespace CodeRunner.Core.Execution;
 
-/// <summary>Which users have a run going from the run page (one at a time per user). Singleton, in memory.</summary>
-public sealed class ActiveRuns
+/// <summary>A run in progress as the admin console sees it; usage is read live from the sandbox.</summary>
+public sealed record LiveRunInfo(long ExecutionId, string UserId, string UserName, ExecutionOrigin Origin, string EnvironmentName,
+    DateTime StartedAtUtc, TimeSpan Elapsed, TimeSpan Cpu, double MemoryMb);
+
+/// <summary>
+/// Runs in progress. Singleton, in memory. Two views: which users have a run going from the run page (one at a
+/// time per user), and every live run of either origin with a handle to its sandbox session (for the admin's live view and 停止).
+/// </summary>
+public sealed class ActiveRuns(TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, long> byUser = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, LiveRun> live = new();
 
     /// <summary>False when the user already has a run going.</summary>
     public bool TryEnter(string userId) => byUser.TryAdd(userId, 0);
@@ -15,4 +24,37 @@ public sealed class ActiveRuns
     public void Leave(string userId) => byUser.TryRemove(userId, out _);
 
     public bool IsRunning(string userId) => byUser.ContainsKey(userId);
+
+    /// <summary>Number of sandboxes running right now.</summary>
+    public int LiveCount => live.Count;
+
+    /// <summary>Makes a started run visible to the live view until <see cref="Unregister"/>.</summary>
+    internal void Register(long executionId, string userId, string userName, ExecutionOrigin origin, string environmentName, IRunSession session) =>
+        live[executionId] = new LiveRun(executionId, userId, userName, origin, environmentName, clock.GetUtcNow().UtcDateTime, session);
+
+    internal void Unregister(long executionId) => live.TryRemove(executionId, out _);
+
+    /// <summary>Every live run, oldest first, with its current CPU time and resident memory.</summary>
+    public IReadOnlyList<LiveRunInfo> Snapshot()
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return live.Values.OrderBy(r => r.StartedAtUtc).ThenBy(r => r.ExecutionId).Select(r =>
+        {
+            var usage = r.Session.CurrentUsage;
+            return new LiveRunInfo(r.ExecutionId, r.UserId, r.UserName, r.Origin, r.EnvironmentName, r.StartedAtUtc,
+                now - r.StartedAtUtc, usage?.Cpu ?? TimeSpan.Zero, Math.Round((usage?.ResidentBytes ?? 0) / (1024.0 * 1024.0), 1));
+        }).ToList();
+    }
+
+    /// <summary>Kills a live run's process tree (it ends as cancelled). False when it is no longer running.</summary>
+    internal bool TryCancel(long executionId)
+    {
+        if (!live.TryGetValue(executionId, out var run)) return false;
+        run.Session.Cancel();
+        return true;
+    }
+
+    internal LiveRunInfo? Find(long executionId) => Snapshot().FirstOrDefault(r => r.ExecutionId == executionId);
+
+    private sealed record LiveRun(long ExecutionId, string UserId, string UserName, ExecutionOrigin Origin, string EnvironmentName, DateTime StartedAtUtc, IRunSession Session);
 }

@@ -115,7 +115,7 @@ public sealed class ExecutionQueries(CodeRunnerDbContext db)
         && !name.StartsWith('/') && !name.Contains('\\') && !name.Contains('\0')
         && name.Split('/').All(part => part.Length > 0 && part != "." && part != ".." && !part.StartsWith('.'));
 
-    private static string FirstLine(string code)
+    internal static string FirstLine(string code)
     {
         var line = code.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "";
         return line.Length > 80 ? line[..80] + "…" : line;

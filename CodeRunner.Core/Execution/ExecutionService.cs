@@ -99,12 +99,15 @@ public sealed class ExecutionService(
                 throw;
             }
 
+            activeRuns.Register(row.Id, actor.Id, actor.UserName, origin, interpreter.Name, session);
+            var executionId = row.Id;
             var heldSlot = slot;
             slot = null;
             return new ExecutionRun(row.Id, session, options.Value.StoredOutputChars,
                 (outcome, output) => RecordAsync(row.Id, outcome, output),
                 () =>
                 {
+                    activeRuns.Unregister(executionId);
                     heldSlot.Dispose();
                     if (gated) activeRuns.Leave(actor.Id);
                 }, logger);

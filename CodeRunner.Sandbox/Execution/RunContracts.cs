@@ -76,7 +76,12 @@ public interface IRunSession : IAsyncDisposable
     /// <summary>Kills the whole process tree; the result status is Cancelled.</summary>
     void Cancel();
     Task<RunResult> Completion { get; }
+    /// <summary>CPU used and memory resident right now, as last polled by the memory watchdog (null before the first poll).</summary>
+    RunUsageSnapshot? CurrentUsage => null;
 }
+
+/// <summary>A running program's CPU time so far and its resident memory at the last poll.</summary>
+public sealed record RunUsageSnapshot(TimeSpan Cpu, long ResidentBytes);
 
 /// <summary>How runs are isolated on this machine, for the admin console and logs.</summary>
 public sealed record SandboxInfo(string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, string PythonVersion, string BasePythonPath, bool CgroupsAvailable);

@@ -32,6 +32,7 @@ internal sealed class SandboxRunSession : IRunSession
     private string? pidNamespace;
     private bool diskFull;
     private long polledPeakResidentBytes;
+    private RunUsageSnapshot? currentUsage;
     private int stopReason = -1;
 
     /// <param name="isolated">bwrap runs the program in its own pid namespace: every process in it but the wrappers is measured.</param>
@@ -62,6 +63,8 @@ internal sealed class SandboxRunSession : IRunSession
     public void CloseStdin() => process.CloseStdin();
 
     public void Cancel() => Stop(RunStatus.Cancelled);
+
+    public RunUsageSnapshot? CurrentUsage => Volatile.Read(ref currentUsage);
 
     public async ValueTask DisposeAsync()
     {
@@ -119,6 +122,7 @@ internal sealed class SandboxRunSession : IRunSession
                 {
                     foreach (var sample in samples) cpuByPid[sample.Pid] = sample.Cpu;
                     polledPeakResidentBytes = Math.Max(polledPeakResidentBytes, peak);
+                    Volatile.Write(ref currentUsage, new RunUsageSnapshot(cpuByPid.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu), ProcessTree.ResidentBytes(samples)));
                 }
                 if (peak > limitBytes)
                 {

@@ -1,0 +1,121 @@
+using CodeRunner.Core.Audit;
+using CodeRunner.Core.Common;
+using CodeRunner.Core.Data;
+using CodeRunner.Core.Execution;
+using Microsoft.EntityFrameworkCore;
+
+namespace CodeRunner.Core.Admin;
+
+/// <summary>Filter of the admin run list. Dates are UTC; <see cref="ToUtc"/> is exclusive.</summary>
+public sealed record AdminRunFilter
+{
+    public string? UserId { get; init; }
+    /// <summary>Part of a user name (when no <see cref="UserId"/>).</summary>
+    public string? UserName { get; init; }
+    public string? Status { get; init; }
+    public string? EnvironmentName { get; init; }
+    public ExecutionOrigin? Origin { get; init; }
+    public DateTime? FromUtc { get; init; }
+    public DateTime? ToUtc { get; init; }
+    public int Page { get; init; } = 1;
+    public int PageSize { get; init; } = 20;
+}
+
+/// <summary>Everyone's runs for admins: the filtered list, totals per day, the live view and 停止.</summary>
+public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeRuns, AuditService audit, TimeProvider clock)
+{
+    public const int MaxChartDays = 366;
+
+    public async Task<PagedResult<ExecutionSummary>> SearchAsync(UserRef actor, AdminRunFilter filter, CancellationToken cancellationToken = default)
+    {
+        UserAdministrationService.RequireAdmin(actor);
+        var query = Filter(filter);
+        var pageSize = PagedResult<ExecutionSummary>.ClampPageSize(filter.PageSize);
+        var page = Math.Max(1, filter.Page);
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query
+            .OrderByDescending(e => e.Id)
+            .Skip(PagedResult<ExecutionSummary>.SkipFor(page, pageSize)).Take(pageSize)
+            .Select(e => new
+            {
+                e.Id, e.UserId, UserName = db.Users.Where(u => u.Id == e.UserId).Select(u => u.UserName).FirstOrDefault(),
+                e.Status, e.ExitCode, e.DurationMs, e.PeakMemoryMb, e.EnvironmentName, e.IsApiCall, e.CreatedAt,
+                Code = e.Code.Substring(0, 200),
+            })
+            .ToListAsync(cancellationToken);
+        var items = rows.Select(r => new ExecutionSummary(r.Id, r.UserId, r.UserName, r.Status, r.ExitCode, r.DurationMs, r.PeakMemoryMb,
+            r.EnvironmentName, r.IsApiCall, r.CreatedAt, ExecutionQueries.FirstLine(r.Code))).ToList();
+        return new PagedResult<ExecutionSummary>(items, total, page, pageSize);
+    }
+
+    /// <summary>
+    /// Runs per UTC day by status for the filter's period (default: the last 30 days; at most <see cref="MaxChartDays"/>),
+    /// one entry for every day including empty ones, so a chart has no gaps.
+    /// </summary>
+    public async Task<IReadOnlyList<DailyRunCounts>> DailyTotalsAsync(UserRef actor, AdminRunFilter filter, CancellationToken cancellationToken = default)
+    {
+        UserAdministrationService.RequireAdmin(actor);
+        var (first, last) = DayRange(filter.FromUtc, filter.ToUtc, clock);
+        var since = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var until = last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var query = Filter(filter with { FromUtc = null, ToUtc = null }).Where(e => e.CreatedAt >= since && e.CreatedAt < until);
+        // Grouped in SQL (DateTime.Date translates to SQLite's 'start of day'), not row by row in memory.
+        var counts = await query.GroupBy(e => new { Day = e.CreatedAt.Date, e.Status })
+            .Select(g => new { g.Key.Day, g.Key.Status, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return Enumerable.Range(0, last.DayNumber - first.DayNumber + 1).Select(first.AddDays).Select(day => new DailyRunCounts(day,
+            counts.Where(c => DateOnly.FromDateTime(c.Day) == day).ToDictionary(c => c.Status, c => c.Count))).ToList();
+    }
+
+    /// <summary>Runs in progress right now (both origins), with elapsed time, CPU and memory.</summary>
+    public IReadOnlyList<LiveRunInfo> LiveRuns(UserRef actor)
+    {
+        UserAdministrationService.RequireAdmin(actor);
+        return activeRuns.Snapshot();
+    }
+
+    /// <summary>Stops anyone's run (it ends as cancelled and is recorded so). False when it had already ended.</summary>
+    public async Task<bool> StopAsync(UserRef actor, long executionId, CancellationToken cancellationToken = default)
+    {
+        UserAdministrationService.RequireAdmin(actor);
+        var run = activeRuns.Find(executionId);
+        if (run is null || !activeRuns.TryCancel(executionId)) return false;
+        await audit.RecordAsync(actor, "admin.run_stop", "execution", executionId,
+            new { owner = run.UserName, elapsedMs = (long)run.Elapsed.TotalMilliseconds, origin = run.Origin.ToString().ToLowerInvariant() },
+            cancellationToken: cancellationToken);
+        return true;
+    }
+
+    private IQueryable<CodeExecution> Filter(AdminRunFilter filter)
+    {
+        var query = db.CodeExecutions.AsNoTracking();
+        if (!string.IsNullOrEmpty(filter.UserId)) query = query.Where(e => e.UserId == filter.UserId);
+        else if (!string.IsNullOrWhiteSpace(filter.UserName))
+        {
+            var term = filter.UserName.Trim();
+            query = query.Where(e => db.Users.Any(u => u.Id == e.UserId && u.UserName!.Contains(term)));
+        }
+        if (!string.IsNullOrEmpty(filter.Status)) query = query.Where(e => e.Status == filter.Status);
+        if (!string.IsNullOrEmpty(filter.EnvironmentName)) query = query.Where(e => e.EnvironmentName == filter.EnvironmentName);
+        if (filter.Origin is { } origin)
+        {
+            var api = origin == ExecutionOrigin.Api;
+            query = query.Where(e => e.IsApiCall == api);
+        }
+        if (filter.FromUtc is { } from) query = query.Where(e => e.CreatedAt >= from);
+        if (filter.ToUtc is { } to) query = query.Where(e => e.CreatedAt < to);
+        return query;
+    }
+
+    /// <summary>First and last UTC day of a period; defaults to the last 30 days and is capped at <see cref="MaxChartDays"/>.</summary>
+    internal static (DateOnly First, DateOnly Last) DayRange(DateTime? fromUtc, DateTime? toUtc, TimeProvider clock)
+    {
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        // ToUtc is exclusive: a period ending at midnight does not include that day.
+        var last = toUtc is { } to ? DateOnly.FromDateTime(to.AddTicks(-1)) : today;
+        var first = fromUtc is { } from ? DateOnly.FromDateTime(from) : last.AddDays(-29);
+        if (first > last) first = last;
+        if (last.DayNumber - first.DayNumber + 1 > MaxChartDays) first = last.AddDays(-(MaxChartDays - 1));
+        return (first, last);
+    }
+}
