@@ -1,5 +1,6 @@
 using CodeRunner.Core.Accounts;
 using CodeRunner.Core.Admin;
+using CodeRunner.Core.Ai;
 using CodeRunner.Core.ApiKeys;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
@@ -67,6 +68,7 @@ public static class CoreServiceCollectionExtensions
         services.AddLibraryFeature(configuration);
         services.AddApiKeysFeature(configuration);
         services.AddEnvironmentsFeature(configuration);
+        services.AddAiFeature(configuration);
         return services;
     }
 }
