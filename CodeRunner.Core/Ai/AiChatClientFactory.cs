@@ -13,6 +13,9 @@ namespace CodeRunner.Core.Ai;
 /// <summary>A provider ready to be called: its row's settings with the key decrypted (lives only for one request).</summary>
 public sealed record ResolvedProvider(int ConfigId, AiProviderKind Kind, string Model, Uri BaseUrl, string? ApiKey, double Temperature, int MaxTokens, bool IsTeamDefault);
 
+/// <summary>A chat service for one request, and the handler that saw its wire traffic.</summary>
+public sealed record AiChat(IChatCompletionService Service, WireCompatibilityHandler Wire);
+
 /// <summary>
 /// Builds Semantic Kernel chat services for a provider: SK's OpenAI connector pointed at the provider's base URL,
 /// over one shared connection pool with the per-kind <see cref="WireCompatibilityHandler"/> in front.
@@ -36,9 +39,10 @@ public sealed class AiChatClientFactory : IDisposable
         };
     }
 
-    public IChatCompletionService Create(ResolvedProvider provider)
+    public AiChat Create(ResolvedProvider provider)
     {
-        var http = new HttpClient(new WireCompatibilityHandler(provider.Kind.Wire, provider.ApiKey is not null) { InnerHandler = connections }, disposeHandler: false)
+        var wire = new WireCompatibilityHandler(provider.Kind.Wire, provider.ApiKey is not null) { InnerHandler = connections };
+        var http = new HttpClient(wire, disposeHandler: false)
         {
             // Timeouts are enforced per token by the caller (first token, then idle gaps); a streamed answer may take minutes.
             Timeout = Timeout.InfiniteTimeSpan,
@@ -52,7 +56,7 @@ public sealed class AiChatClientFactory : IDisposable
             NetworkTimeout = Timeout.InfiniteTimeSpan,
         });
         // The OpenAI client insists on a credential; the handler drops the header when there is no key.
-        return new OpenAIChatCompletionService(provider.Model, client, loggerFactory);
+        return new AiChat(new OpenAIChatCompletionService(provider.Model, client, loggerFactory), wire);
     }
 
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool allowPrivate, CancellationToken cancellationToken)

@@ -20,14 +20,14 @@ public sealed class AiConnectionTester(AiChatClientFactory clients, AiUsageRecor
         string? errorCode = "cancelled";
         try
         {
-            var answer = await chat.GetChatMessageContentAsync(history, settings, kernel: null, timeout.Token);
+            var answer = await chat.Service.GetChatMessageContentAsync(history, settings, kernel: null, timeout.Token);
             errorCode = null;
             var reply = answer.Content ?? "";
             return new AiConnectionTestResult(answer.ModelId ?? provider.Model, (long)clock.GetElapsedTime(started).TotalMilliseconds, reply.Length > 100 ? reply[..100] : reply);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            var error = AiErrorClassifier.Classify(e, streamStarted: false);
+            var error = AiErrorClassifier.Classify(e, chat.Wire.ResponseReceived);
             errorCode = error.Code;
             throw error;
         }

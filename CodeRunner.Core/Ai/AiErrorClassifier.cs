@@ -13,6 +13,7 @@ namespace CodeRunner.Core.Ai;
 /// </summary>
 public static class AiErrorClassifier
 {
+    /// <param name="streamStarted">Whether the server had already answered (headers or tokens) when it failed.</param>
     public static AiProviderError Classify(Exception error, bool streamStarted)
     {
         if (error is AiProviderError known) return known;
@@ -40,6 +41,9 @@ public static class AiErrorClassifier
             return new AiProviderError(AiFailure.Timeout, "The provider did not answer in time.", inner: error);
         if (Find<JsonException>(error) is not null || Find<FormatException>(error) is not null)
             return new AiProviderError(AiFailure.BadResponse, "The provider's answer is not an OpenAI chat completion.", inner: error);
+        // A connection that was made and then reset or aborted: the server dropped it (mid-answer or before the headers arrived).
+        if (Find<SocketException>(error) is { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } reset)
+            return new AiProviderError(AiFailure.StreamInterrupted, reset.Message, inner: error);
         if (Find<HttpRequestException>(error) is { } request)
         {
             // Once tokens flowed, a dropped connection is a cut stream; before, the URL does not lead to a working server.
@@ -47,7 +51,8 @@ public static class AiErrorClassifier
                 return new AiProviderError(streamStarted ? AiFailure.StreamInterrupted : AiFailure.BadResponse, request.Message, inner: error);
             return new AiProviderError(AiFailure.Unreachable, request.Message, inner: error);
         }
-        if (Find<SocketException>(error) is { } socket) return new AiProviderError(AiFailure.Unreachable, socket.Message, inner: error);
+        if (Find<SocketException>(error) is { } socket)
+            return new AiProviderError(streamStarted ? AiFailure.StreamInterrupted : AiFailure.Unreachable, socket.Message, inner: error);
         if (Find<IOException>(error) is { } io)
             return new AiProviderError(streamStarted ? AiFailure.StreamInterrupted : AiFailure.Unreachable, io.Message, inner: error);
         return new AiProviderError(streamStarted ? AiFailure.StreamInterrupted : AiFailure.BadResponse, error.Message, inner: error);

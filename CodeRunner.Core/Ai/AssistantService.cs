@@ -48,7 +48,7 @@ public sealed class AssistantService(
         string? errorCode = null;
         try
         {
-            stream = chat.GetStreamingChatMessageContentsAsync(AssistantPrompts.Build(request), settings, kernel: null, watchdog.Token)
+            stream = chat.Service.GetStreamingChatMessageContentsAsync(AssistantPrompts.Build(request), settings, kernel: null, watchdog.Token)
                 .GetAsyncEnumerator(watchdog.Token);
             while (true)
             {
@@ -65,7 +65,7 @@ public sealed class AssistantService(
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    var error = AiErrorClassifier.Classify(e, tokensSeen);
+                    var error = AiErrorClassifier.Classify(e, tokensSeen || chat.Wire.ResponseReceived);
                     errorCode = error.Code;
                     throw error;
                 }

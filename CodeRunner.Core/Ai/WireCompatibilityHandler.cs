@@ -12,6 +12,11 @@ namespace CodeRunner.Core.Ai;
 /// </summary>
 public sealed class WireCompatibilityHandler(WireProfile profile, bool sendAuthorization) : DelegatingHandler
 {
+    private int responses;
+
+    /// <summary>Whether a response (status and headers) came back: a later failure is then a cut stream, not an unreachable server.</summary>
+    public bool ResponseReceived => Volatile.Read(ref responses) > 0;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (!sendAuthorization) request.Headers.Authorization = null;
@@ -26,7 +31,9 @@ public sealed class WireCompatibilityHandler(WireProfile profile, bool sendAutho
                 request.Content = content;
             }
         }
-        return await base.SendAsync(request, cancellationToken);
+        var response = await base.SendAsync(request, cancellationToken);
+        Interlocked.Increment(ref responses);
+        return response;
     }
 
     /// <summary>The body for <paramref name="profile"/>; the same instance when nothing needs to change.</summary>

@@ -1,0 +1,98 @@
+using System.Net;
+using CodeRunner.Core.Ai;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace CodeRunner.Tests.Ai;
+
+public class MissingPackageDetectorTests
+{
+    [Theory]
+    [InlineData("Traceback (most recent call last):\n  File \"main.py\", line 1, in <module>\n    import cv2\nModuleNotFoundError: No module named 'cv2'\n", "cv2", "opencv-python")]
+    [InlineData("ModuleNotFoundError: No module named 'sklearn'", "sklearn", "scikit-learn")]
+    [InlineData("ModuleNotFoundError: No module named 'PIL'", "PIL", "Pillow")]
+    [InlineData("ModuleNotFoundError: No module named 'yaml'", "yaml", "PyYAML")]
+    [InlineData("ModuleNotFoundError: No module named 'bs4'", "bs4", "beautifulsoup4")]
+    [InlineData("ModuleNotFoundError: No module named 'requests'", "requests", "requests")]
+    [InlineData("ModuleNotFoundError: No module named 'sklearn.ensemble'", "sklearn", "scikit-learn")]
+    [InlineData("ModuleNotFoundError: No module named 'google.protobuf'", "google", "protobuf")]
+    [InlineData("ImportError: No module named 'dateutil'", "dateutil", "python-dateutil")]
+    public void Known_import_names_map_to_their_package(string output, string module, string package)
+    {
+        Assert.Equal(new MissingPackage(module, package), MissingPackageDetector.Detect(output));
+    }
+
+    [Fact]
+    public void The_last_missing_module_is_the_one_that_stopped_the_program()
+    {
+        var output = "ModuleNotFoundError: No module named 'yaml'\nretrying\nModuleNotFoundError: No module named 'bs4'\n";
+        Assert.Equal("beautifulsoup4", MissingPackageDetector.Detect(output)!.Package);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("NameError: name 'x' is not defined")]
+    [InlineData("ModuleNotFoundError: No module named 'tkinter'")]
+    [InlineData("ModuleNotFoundError: No module named 'x; rm -rf /'")]
+    [InlineData("ModuleNotFoundError: No module named '--index-url=http://evil'")]
+    public void Nothing_installable_means_no_offer(string? output)
+    {
+        Assert.Null(MissingPackageDetector.Detect(output));
+    }
+}
+
+public class AiErrorAndPromptTests
+{
+    [Theory]
+    [InlineData(401, "{}", AiFailure.Unauthorized)]
+    [InlineData(403, "{}", AiFailure.Unauthorized)]
+    [InlineData(404, "{\"error\":{\"code\":\"model_not_found\"}}", AiFailure.ModelNotFound)]
+    [InlineData(404, "404 page not found", AiFailure.EndpointNotFound)]
+    [InlineData(400, "{\"error\":{\"message\":\"Model Not Exist\"}}", AiFailure.ModelNotFound)]
+    [InlineData(400, "{\"error\":{\"message\":\"bad temperature\"}}", AiFailure.ServerError)]
+    [InlineData(429, "{}", AiFailure.RateLimited)]
+    [InlineData(504, "", AiFailure.Timeout)]
+    [InlineData(502, "", AiFailure.ServerError)]
+    public void Statuses_map_to_failures(int status, string body, AiFailure failure)
+    {
+        Assert.Equal(failure, AiErrorClassifier.FromStatus(status, body).Failure);
+    }
+
+    [Fact]
+    public void A_fence_is_longer_than_any_backtick_run_in_the_code()
+    {
+        var fenced = AssistantPrompts.Fenced("s = '````'\n", "python");
+        Assert.StartsWith("`````python\n", fenced);
+        Assert.EndsWith("\n`````\n", fenced);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("172.20.0.1", true)]
+    [InlineData("192.168.1.1", true)]
+    [InlineData("169.254.169.254", true)]
+    [InlineData("::1", true)]
+    [InlineData("fd00::1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("8.8.8.8", false)]
+    [InlineData("172.32.0.1", false)]
+    public void Private_addresses_are_recognised(string address, bool isPrivate)
+    {
+        Assert.Equal(isPrivate, AiChatClientFactory.IsPrivate(IPAddress.Parse(address)));
+    }
+
+    [Fact]
+    public async Task A_loopback_provider_is_refused_unless_private_network_is_allowed()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync();
+        using var clients = new AiChatClientFactory(Options.Create(new AiOptions { AllowPrivateNetwork = false }), NullLoggerFactory.Instance);
+        var provider = new ResolvedProvider(1, AiProviderKinds.Find(AiProviderKinds.OpenAI)!, "coder", new Uri(server.V1 + "/"), FakeOpenAiServer.ApiKey, 0, 16, false);
+        var history = new Microsoft.SemanticKernel.ChatCompletion.ChatHistory();
+        history.AddUserMessage("hi");
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => clients.Create(provider).Service.GetChatMessageContentsAsync(history));
+        Assert.Equal(AiFailure.EndpointBlocked, AiErrorClassifier.Classify(error, streamStarted: false).Failure);
+        Assert.Empty(server.Requests);
+    }
+}
