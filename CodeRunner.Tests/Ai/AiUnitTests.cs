@@ -96,3 +96,55 @@ public class AiErrorAndPromptTests
         Assert.Empty(server.Requests);
     }
 }
+
+public class AssistantAnswerTests
+{
+    [Fact]
+    public void The_largest_python_block_is_the_program()
+    {
+        var answer = "先安装：\n```bash\npip install numpy\n```\n程序：\n```python\nimport numpy as np\nprint(np.arange(3))\n```\n小例子：\n```py\nprint(1)\n```\n";
+        Assert.Equal("import numpy as np\nprint(np.arange(3))\n", AssistantAnswer.ExtractCode(answer));
+    }
+
+    [Fact]
+    public void An_answer_still_streaming_has_no_program_yet()
+    {
+        Assert.Null(AssistantAnswer.ExtractCode("这样改：\n```python\nprint('half"));
+        Assert.Null(AssistantAnswer.ExtractCode("只是解释，没有代码。"));
+    }
+
+    [Fact]
+    public void A_longer_fence_keeps_inner_backticks()
+    {
+        Assert.Equal("s = '```'\n", AssistantAnswer.ExtractCode("````python\ns = '```'\n````\n"));
+    }
+}
+
+public class LineDiffTests
+{
+    [Fact]
+    public void A_changed_line_shows_as_removed_then_added_between_unchanged_lines()
+    {
+        var diff = LineDiff.Compute("a = 1\nprint(a / 0)\nprint('end')\n", "a = 1\nprint(a / 1)\nprint('end')\n");
+        Assert.Equal(
+        [
+            new DiffLine(DiffKind.Same, "a = 1"),
+            new DiffLine(DiffKind.Removed, "print(a / 0)"),
+            new DiffLine(DiffKind.Added, "print(a / 1)"),
+            new DiffLine(DiffKind.Same, "print('end')"),
+        ], diff);
+    }
+
+    [Fact]
+    public void Inserted_and_deleted_lines_keep_the_rest_aligned()
+    {
+        var diff = LineDiff.Compute("x\ny\nz", "w\nx\nz\nq");
+        Assert.Equal("+w | x | -y | z | +q", string.Join(" | ", diff.Select(d => d.Kind switch { DiffKind.Added => "+", DiffKind.Removed => "-", _ => "" } + d.Text)));
+    }
+
+    [Fact]
+    public void An_empty_editor_diffs_as_all_added()
+    {
+        Assert.All(LineDiff.Compute("", "print(1)\nprint(2)"), d => Assert.Equal(DiffKind.Added, d.Kind));
+    }
+}
