@@ -239,3 +239,30 @@ public class AssistantServiceTests(AiAppFixture fx) : IClassFixture<AiAppFixture
         return port;
     }
 }
+
+public class AiUsageQueriesTests(AiAppFixture fx) : IClassFixture<AiAppFixture>
+{
+    [Fact]
+    public async Task Usage_is_summed_per_user_per_day_and_only_admins_see_everyone()
+    {
+        var user = await fx.NewUserAsync();
+        await fx.AddProviderAsync(user, fx.Edit());
+        await fx.AskAsync(user, new AssistantRequest(AssistantAction.Generate, "one", null, null));
+        await fx.AskAsync(user, new AssistantRequest(AssistantAction.ExplainCode, null, "print(1)", null));
+        var failing = await fx.NewUserAsync();
+        await fx.AddProviderAsync(failing, fx.Edit("broken"));
+        await Assert.ThrowsAsync<AiProviderError>(() => fx.AskAsync(failing, new AssistantRequest(AssistantAction.Generate, "x", null, null)));
+
+        var mine = await fx.App.WithScopeAsync(sp => sp.GetRequiredService<AiUsageQueries>().ForUserAsync(user));
+        var today = Assert.Single(mine);
+        Assert.Equal(2, today.Requests);
+        Assert.Equal(0, today.Failures);
+        Assert.Equal(84, today.TokensIn);
+
+        await Assert.ThrowsAsync<ForbiddenError>(() => fx.App.WithScopeAsync(sp => sp.GetRequiredService<AiUsageQueries>().ForEveryoneAsync(user)));
+        var admin = await fx.NewUserAsync(isAdmin: true);
+        var everyone = await fx.App.WithScopeAsync(sp => sp.GetRequiredService<AiUsageQueries>().ForEveryoneAsync(admin));
+        Assert.Equal(1, everyone.Single(d => d.UserId == failing.Id).Failures);
+        Assert.Equal(2, everyone.Single(d => d.UserId == user.Id).Requests);
+    }
+}
