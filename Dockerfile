@@ -6,7 +6,7 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props CodeRunner.sln ./
 COPY CodeRunner.Sandbox/CodeRunner.Sandbox.csproj CodeRunner.Sandbox/
 COPY CodeRunner.Core/CodeRunner.Core.csproj CodeRunner.Core/
-COPY CodeRunner.Web/CodeRunner.Web.csproj CodeRunner.Web/BlazorScript.targets CodeRunner.Web/
+COPY CodeRunner.Web/CodeRunner.Web.csproj CodeRunner.Web/
 RUN dotnet restore CodeRunner.Web/CodeRunner.Web.csproj
 COPY CodeRunner.Sandbox/ CodeRunner.Sandbox/
 COPY CodeRunner.Core/ CodeRunner.Core/

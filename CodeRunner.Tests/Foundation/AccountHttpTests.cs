@@ -146,7 +146,7 @@ public class AccountHttpTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunn
     }
 
     [Fact]
-    public async Task Blazor_script_is_served_from_the_embedded_resource()
+    public async Task Blazor_script_is_served_by_the_static_asset_pipeline()
     {
         var response = await NewClient().GetAsync("/_framework/blazor.web.js");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -47,9 +47,10 @@ public sealed class ReconnectBrowserTests : IAsyncLifetime
             await BrowserAppFixture.ScreenshotAsync(page, "reconnect-lost");
 
             await StartServerAsync();
-            // The new process does not know the old circuit: the page either reconnects or offers (and does) a reload.
-            var reload = page.Locator("#components-reconnect-reload");
-            var retry = page.Locator("#components-reconnect-retry");
+            // The new process does not know the old circuit: the page either reconnects, or (retry button of the
+            // .NET 10 ReconnectModal, or its "cannot resume" reload button) reloads.
+            var reload = page.Locator("#components-reload-button");
+            var retry = page.Locator("#components-reconnect-button");
             var deadline = DateTime.UtcNow.AddSeconds(45);
             while (await modal.IsVisibleAsync() && DateTime.UtcNow < deadline)
             {

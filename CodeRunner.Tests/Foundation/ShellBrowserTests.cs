@@ -36,6 +36,8 @@ public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<Browse
             await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Run", Exact = true })).ToBeVisibleAsync();
             await BrowserAppFixture.ScreenshotAsync(page, "shell-en");
 
+            // Sign out lives in the user menu (MudMenu) opened from the user's name in the app bar.
+            await page.Locator(".user-name").ClickAsync();
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
             await page.WaitForURLAsync("**/account/login");
             await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Sign in");

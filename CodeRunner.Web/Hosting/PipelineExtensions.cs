@@ -10,6 +10,7 @@ public static class PipelineExtensions
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
+        app.UseCodeRunnerRequestLogging();      // Serilog: one line per request (after the exception handler, so 500s are logged with their status)
         app.UseSecurityHeaders();
         app.UseRequestLocalization();
         app.UseStaticFiles();
@@ -19,7 +20,6 @@ public static class PipelineExtensions
         app.UseMustChangePassword();
 
         app.MapStaticAssets();
-        app.MapBlazorScript();
         app.MapAccountEndpoints();
         return app;
     }

@@ -6,6 +6,9 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
+using CodeRunner.Web.Components.Layout;
+using MudBlazor;
+using MudBlazor.Services;
 
 namespace CodeRunner.Web.Hosting;
 
@@ -13,11 +16,19 @@ public static class WebServiceCollectionExtensions
 {
     public static readonly CultureInfo[] SupportedCultures = [new("zh-CN"), new("en-US")];
 
-    /// <summary>Razor components, BootstrapBlazor, localization, cookie auth, health checks.</summary>
+    /// <summary>Razor components, MudBlazor (and BootstrapBlazor until phase 2), localization, cookie auth, health checks.</summary>
     public static IServiceCollection AddCodeRunnerWeb(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddBootstrapBlazor();
+        services.AddBootstrapBlazor();          // until phase 2 of issue 9 has moved every page to MudBlazor
+        services.AddMudServices(options =>
+        {
+            options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            options.SnackbarConfiguration.PreventDuplicates = false;
+            options.SnackbarConfiguration.VisibleStateDuration = 5000;
+        });
+        services.AddTransient<MudLocalizer, MudTranslations>();     // MudBlazor's own texts from our resx (zh-CN, en-US)
+        services.AddScoped<ThemeState>();
         services.AddLocalization(options => options.ResourcesPath = "Resources");
         services.Configure<RequestLocalizationOptions>(options =>
         {
@@ -43,6 +54,7 @@ public static class WebServiceCollectionExtensions
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         services.AddScoped<CurrentUser>();
         services.AddScoped<ErrorMessages>();
+        services.AddScoped<CodeRunner.Web.Components.Shared.UiFeedback>();
         services.AddScoped<IdentityRedirectManager>();
 
         services.AddAuthentication(options =>
