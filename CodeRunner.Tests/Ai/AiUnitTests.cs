@@ -148,3 +148,25 @@ public class LineDiffTests
         Assert.All(LineDiff.Compute("", "print(1)\nprint(2)"), d => Assert.Equal(DiffKind.Added, d.Kind));
     }
 }
+
+public class AssistantMarkdownTests
+{
+    [Fact]
+    public void Raw_html_and_unsafe_links_from_a_provider_are_neutralised()
+    {
+        var html = AssistantMarkdown.ToHtml("<script>alert(1)</script>\n\n[click](javascript:alert(1)) ![x](http://tracker.example/p.png) <img src=x onerror=alert(1)>\n\n```python\nprint('<b>')\n```");
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("<img", html);
+        Assert.DoesNotContain("javascript:", html);
+        Assert.Contains("&lt;script&gt;", html);
+        Assert.Contains("Assert.Contains("print(&#39;&lt;b&gt;&#39;)", html);lt;bAssert.Contains("print(&#39;&lt;b&gt;&#39;)", html);gt;", html);
+    }
+
+    [Fact]
+    public void Ordinary_markdown_renders()
+    {
+        var html = AssistantMarkdown.ToHtml("**注意**：见 [文档](https://docs.python.org)。");
+        Assert.Contains("<strong>注意</strong>", html);
+        Assert.Contains("href=\"https://docs.python.org\"", html);
+    }
+}

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using CodeRunner.Core.Ai;
-using CodeRunner.Web.Components.Pages.Run;
+using CodeRunner.Web.Components.Pages.Ai;
 
 namespace CodeRunner.Tests.Ai;
 

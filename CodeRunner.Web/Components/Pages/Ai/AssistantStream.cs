@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CodeRunner.Web.Components.Pages.Run;
+namespace CodeRunner.Web.Components.Pages.Ai;
 
 /// <summary>
 /// One streamed assistant answer as the panel shows it: tokens are appended on the reader's thread and the panel is asked
