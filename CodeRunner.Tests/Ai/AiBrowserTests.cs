@@ -80,6 +80,11 @@ public class AiBrowserTests(AiBrowserFixture fixture) : IClassFixture<AiBrowserF
             await page.SetViewportSizeAsync(390, 844);
             await page.WaitForTimeoutAsync(500);
             await BrowserAppFixture.ScreenshotAsync(page, "ai-assistant-phone");
+
+            // 我的用量 counts the connection test and the generation.
+            await page.GotoAsync("/usage");
+            await page.Locator("#usage-ai tbody tr").First.WaitForAsync();
+            Assert.Equal("2", (await page.Locator("#usage-ai tbody tr").First.Locator("td").Nth(1).InnerTextAsync()).Trim());
         });
         Assert.Contains(fixture.Server.Requests, r => r.Messages.Contains("写一个打印问候语的程序") && r.Messages.Contains("original program"));
     }
