@@ -1,5 +1,6 @@
 using CodeRunner.Core.Accounts;
 using CodeRunner.Core.Admin;
+using CodeRunner.Core.Ai;
 using CodeRunner.Core.ApiKeys;
 using CodeRunner.Core.Community;
 using CodeRunner.Core.Backup;
@@ -77,6 +78,7 @@ public static class CoreServiceCollectionExtensions
         services.AddApiKeysFeature(configuration);
         services.AddEnvironmentsFeature(configuration);
         services.AddCommunityFeature(configuration);
+        services.AddAiFeature(configuration);
         return services;
     }
 }

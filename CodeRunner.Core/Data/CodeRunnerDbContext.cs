@@ -18,6 +18,7 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
     public DbSet<Snippet> Snippets => Set<Snippet>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<AiProviderConfig> AiProviderConfigs => Set<AiProviderConfig>();
+    public DbSet<AiUsageRecord> AiUsageRecords => Set<AiUsageRecord>();
     public DbSet<PythonEnvironment> PythonEnvironments => Set<PythonEnvironment>();
     public DbSet<Post> Posts => Set<Post>();
     public DbSet<PostLike> PostLikes => Set<PostLike>();
@@ -81,7 +82,21 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
             e.Property(x => x.Provider).HasMaxLength(20);
             e.Property(x => x.Model).HasMaxLength(100);
             e.Property(x => x.BaseUrl).HasMaxLength(500);
+            e.Property(x => x.ApiKeyHint).HasMaxLength(8);
             e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.UserId, x.IsActive });
+        });
+
+        builder.Entity<AiUsageRecord>(e =>
+        {
+            e.Property(x => x.Provider).HasMaxLength(20);
+            e.Property(x => x.Model).HasMaxLength(100);
+            e.Property(x => x.Action).HasMaxLength(20);
+            e.Property(x => x.ErrorCode).HasMaxLength(40);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AiProviderConfig>().WithMany().HasForeignKey(x => x.ProviderConfigId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(x => new { x.UserId, x.CreatedAt });
+            e.HasIndex(x => x.CreatedAt);
         });
 
         builder.Entity<PythonEnvironment>(e =>

@@ -9,4 +9,6 @@ public class DailyUsage
     public DateOnly Day { get; set; }
     public int Runs { get; set; }
     public int ApiCalls { get; set; }
+    /// <summary>Assistant requests served by the team's default AI provider.</summary>
+    public int AiRequests { get; set; }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace CodeRunner.Core.Tiers;
 
-public enum QuotaKind { Runs, ApiCalls }
+public enum QuotaKind { Runs, ApiCalls, AiRequests }
 
 /// <summary>Today's usage against the tier's daily limits (null limit = unlimited).</summary>
 public sealed record QuotaStatus(QuotaKind Kind, int Used, int? Limit, DateTime ResetsAtUtc)
@@ -29,11 +29,15 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
     public Task TryConsumeApiCallAsync(UserRef user, CancellationToken cancellationToken = default) =>
         ConsumeAsync(user, QuotaKind.ApiCalls, cancellationToken);
 
+    /// <summary>Takes one request on the team's default AI provider from today's quota or throws <see cref="QuotaExceededError"/>.</summary>
+    public Task TryConsumeAiRequestAsync(UserRef user, CancellationToken cancellationToken = default) =>
+        ConsumeAsync(user, QuotaKind.AiRequests, cancellationToken);
+
     public async Task<QuotaStatus> GetStatusAsync(UserRef user, QuotaKind kind, CancellationToken cancellationToken = default)
     {
         var (day, resets) = quotaDay.Today();
         var usage = await db.DailyUsages.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == user.Id && u.Day == day, cancellationToken);
-        var used = usage is null ? 0 : kind == QuotaKind.Runs ? usage.Runs : usage.ApiCalls;
+        var used = usage is null ? 0 : kind switch { QuotaKind.Runs => usage.Runs, QuotaKind.ApiCalls => usage.ApiCalls, _ => usage.AiRequests };
         return new QuotaStatus(kind, used, LimitOf(user, kind), resets);
     }
 
@@ -42,18 +46,23 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
         var (day, resets) = quotaDay.Today();
         var limit = LimitOf(user, kind);
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls") VALUES ({user.Id}, {day}, 0, 0) ON CONFLICT ("UserId", "Day") DO NOTHING""",
+            $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, 0, 0, 0) ON CONFLICT ("UserId", "Day") DO NOTHING""",
             cancellationToken);
-        var updated = kind == QuotaKind.Runs
-            ? await db.Database.ExecuteSqlInterpolatedAsync(
+        var updated = kind switch
+        {
+            QuotaKind.Runs => await db.Database.ExecuteSqlInterpolatedAsync(
                 $"""UPDATE "DailyUsages" SET "Runs" = "Runs" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "Runs" < {limit})""",
-                cancellationToken)
-            : await db.Database.ExecuteSqlInterpolatedAsync(
+                cancellationToken),
+            QuotaKind.ApiCalls => await db.Database.ExecuteSqlInterpolatedAsync(
                 $"""UPDATE "DailyUsages" SET "ApiCalls" = "ApiCalls" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "ApiCalls" < {limit})""",
-                cancellationToken);
+                cancellationToken),
+            _ => await db.Database.ExecuteSqlInterpolatedAsync(
+                $"""UPDATE "DailyUsages" SET "AiRequests" = "AiRequests" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "AiRequests" < {limit})""",
+                cancellationToken),
+        };
         if (updated == 1) return;
 
-        var code = kind == QuotaKind.Runs ? "quota.runs_exhausted" : "quota.api_calls_exhausted";
+        var code = kind switch { QuotaKind.Runs => "quota.runs_exhausted", QuotaKind.ApiCalls => "quota.api_calls_exhausted", _ => "quota.ai_requests_exhausted" };
         throw new QuotaExceededError(code, $"Daily {kind} quota of {limit} is used up; it resets at {resets:u}.", limit!.Value, limit.Value, resets);
     }
 
@@ -62,6 +71,6 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
     {
         if (user.IsAdmin) return null;
         var limits = LimitsFor(user);
-        return kind == QuotaKind.Runs ? limits.RunsPerDay : limits.ApiCallsPerDay;
+        return kind switch { QuotaKind.Runs => limits.RunsPerDay, QuotaKind.ApiCalls => limits.ApiCallsPerDay, _ => limits.AiRequestsPerDay };
     }
 }

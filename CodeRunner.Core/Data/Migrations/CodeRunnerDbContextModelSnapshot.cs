@@ -115,6 +115,10 @@ namespace CodeRunner.Core.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ApiKeyHint")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("BaseUrl")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
@@ -153,14 +157,74 @@ namespace CodeRunner.Core.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "IsActive");
+
+                    b.ToTable("AiProviderConfigs");
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Ai.AiUsageRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ProviderConfigId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TokensIn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TokensOut")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("UsedTeamDefault")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("UserId");
+                    b.HasIndex("CreatedAt");
 
-                    b.ToTable("AiProviderConfigs");
+                    b.HasIndex("ProviderConfigId");
+
+                    b.HasIndex("UserId", "CreatedAt");
+
+                    b.ToTable("AiUsageRecords");
                 });
 
             modelBuilder.Entity("CodeRunner.Core.ApiKeys.ApiKey", b =>
@@ -810,6 +874,9 @@ namespace CodeRunner.Core.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("AiRequests")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ApiCalls")
                         .HasColumnType("INTEGER");
 
@@ -961,6 +1028,19 @@ namespace CodeRunner.Core.Data.Migrations
 
             modelBuilder.Entity("CodeRunner.Core.Ai.AiProviderConfig", b =>
                 {
+                    b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Ai.AiUsageRecord", b =>
+                {
+                    b.HasOne("CodeRunner.Core.Ai.AiProviderConfig", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderConfigId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("CodeRunner.Core.Accounts.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")

@@ -314,6 +314,31 @@ public partial class RunPage : IAsyncDisposable
         _ => $"{bytes / 1024.0 / 1024.0:0.0} MB",
     };
 
+    // ---- AI assistant hook (issue 13): AssistantPanel reads the editor and the last output, and writes back as one undo step. ----
+    private string? AssistantLastOutput => IsRunning || outcome is null ? null : string.Concat(output.Segments.Select(s => s.Text));
+
+    private async Task<string> GetEditorCodeAsync() => editorReady ? await editor.GetValue() : "";
+
+    private async Task ApplyAssistantCodeAsync(string code)
+    {
+        if (!editorReady) return;
+        var range = await (await editor.GetModel()).GetFullModelRange();
+        await editor.PushUndoStop();
+        await editor.ExecuteEdits("ai-assistant", [new IdentifiedSingleEditOperation { Range = range, Text = code, ForceMoveMarkers = true }], (List<BlazorMonaco.Selection>?)null);
+        await editor.PushUndoStop();
+    }
+
+    private async Task RerunFromAssistantAsync(string? environment)
+    {
+        if (environment is not null)
+        {
+            environments = await EnvironmentService.ListChoicesAsync(user);
+            environmentName = environment;
+        }
+        await RunAsync();
+    }
+    // ---- end of AI assistant hook ----
+
     public async ValueTask DisposeAsync()
     {
         ThemeState.Changed -= OnThemeChanged;
