@@ -69,6 +69,12 @@ public sealed class EnvironmentsBrowserTests(EnvironmentsBrowserFixture fixture)
             await page.Locator($"[data-testid=package-row][data-package={TestWheelhouse.Greeting}]").WaitForAsync();
             Assert.Contains("--find-links", await page.Locator("[data-testid=operation-log]").InnerTextAsync());
             await BrowserAppFixture.ScreenshotAsync(page, "environments-packages");
+            foreach (var (width, height) in new[] { (390, 844), (1366, 800) })
+            {
+                await page.SetViewportSizeAsync(width, height);
+                Assert.False(await ScrollsSidewaysAsync(page), $"the packages page scrolls sideways at {width}px");
+                await BrowserAppFixture.ScreenshotAsync(page, $"environments-packages-{width}");
+            }
 
             // The package is importable in the next run on the run page, in the chosen environment.
             await page.GotoAsync("/run");
@@ -101,6 +107,9 @@ public sealed class EnvironmentsBrowserTests(EnvironmentsBrowserFixture fixture)
             await page.Locator("[data-testid=sources-save]").ClickAsync();
             await page.GetByText("Package sources saved.").WaitForAsync();
             await BrowserAppFixture.ScreenshotAsync(page, "admin-environments-en");
+            await page.SetViewportSizeAsync(390, 844);
+            Assert.False(await ScrollsSidewaysAsync(page), "the admin environments page scrolls sideways at 390px");
+            await BrowserAppFixture.ScreenshotAsync(page, "admin-environments-390");
 
             var saved = await File.ReadAllTextAsync(Path.Combine(fixture.App.DataDirectory, PackageSourcesStore.FileName));
             Assert.Contains("mirrors.example.edu.cn", saved);
@@ -160,4 +169,7 @@ public sealed class EnvironmentsBrowserTests(EnvironmentsBrowserFixture fixture)
             await BrowserAppFixture.ScreenshotAsync(page, "environments-public-readonly");
         });
     }
+
+    private static Task<bool> ScrollsSidewaysAsync(IPage page) =>
+        page.EvaluateAsync<bool>("() => document.scrollingElement.scrollWidth > window.innerWidth + 1");
 }
