@@ -15,7 +15,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     WebRootPath = WebRoot.Locate(),
 });
 builder.Configuration.AddEnvironmentVariables(prefix: "CODERUNNER_");
-builder.WebHost.UseStaticWebAssets();    // _content/* of BootstrapBlazor and Monaco when run from the build output
+builder.WebHost.UseStaticWebAssets();    // _content/* of MudBlazor and Monaco when run from the build output
 
 // The sandbox keeps runs and environments in the data dir unless configured otherwise.
 var dataDirectory = DataDirectory.Resolve(builder.Configuration["DataDirectory"]);

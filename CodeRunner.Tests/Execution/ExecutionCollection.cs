@@ -1,9 +1,8 @@
 namespace CodeRunner.Tests.Execution;
 
 /// <summary>
-/// The Execution test classes run one after another: each hosts its own app, and BootstrapBlazor keeps a
-/// process-wide cache holding one app's service provider, so an app disposed by one class breaks the pages of an
-/// app another class is still using.
+/// The Execution test classes run one after another: each hosts its own app with real sandboxed runs, and on two
+/// cores running them side by side only makes every run's wall clock (and its timeout) less predictable.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class ExecutionCollection

@@ -66,56 +66,15 @@ public class CodeRunnerAppFactory : WebApplicationFactory<Program>
         await action(scope.ServiceProvider);
     }
 
-    private static readonly List<CodeRunnerAppFactory> Live = [];
-
-    protected override IHost CreateHost(IHostBuilder builder)
-    {
-        var host = base.CreateHost(builder);
-        lock (Live) Live.Add(this);
-        return host;
-    }
-
     public override async ValueTask DisposeAsync()
     {
-        LeaveLiveApps();
         await base.DisposeAsync();
         data.Dispose();
     }
 
     protected override void Dispose(bool disposing)
     {
-        LeaveLiveApps();
         base.Dispose(disposing);
         if (disposing) data.Dispose();
-    }
-
-    private void LeaveLiveApps()
-    {
-        CodeRunnerAppFactory? survivor;
-        lock (Live)
-        {
-            if (!Live.Remove(this)) return;
-            survivor = Live.LastOrDefault();
-        }
-        if (survivor is not null) RepointBootstrapBlazorCache(survivor);
-    }
-
-    /// <summary>
-    /// BootstrapBlazor keeps the last-built app's CacheManager in a process-wide static; when that app is disposed while other
-    /// test classes still run, their localizers hit a disposed provider. Point the static at a living app again.
-    /// </summary>
-    private static void RepointBootstrapBlazorCache(CodeRunnerAppFactory survivor)
-    {
-        var assembly = typeof(BootstrapBlazor.Components.ICacheManager).Assembly;
-        var cacheType = assembly.GetType("BootstrapBlazor.Components.CacheManager");
-        var instance = cacheType?.GetProperty("Instance", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public);
-        try
-        {
-            var living = survivor.Services.GetService(typeof(BootstrapBlazor.Components.ICacheManager));
-            if (living is not null && instance?.SetMethod is not null) instance.SetValue(null, living);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
     }
 }

@@ -15,9 +15,6 @@ public static class LoggingSetup
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
-            // BootstrapBlazor logs every resource lookup it falls back on at Information.
-            .MinimumLevel.Override("BootstrapBlazor", LogEventLevel.Warning)
-            .MinimumLevel.Override("BootstrapBlazor.Components.JsonStringLocalizer", LogEventLevel.Warning)
             // It warns about every file of wwwroot-assets/, which UseStaticFiles serves (and publish copies) on purpose.
             .MinimumLevel.Override("Microsoft.AspNetCore.Builder.StaticAssetDevelopmentRuntimeHandler", LogEventLevel.Error)
             .ReadFrom.Configuration(builder.Configuration)

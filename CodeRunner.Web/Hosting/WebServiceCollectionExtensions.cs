@@ -16,11 +16,10 @@ public static class WebServiceCollectionExtensions
 {
     public static readonly CultureInfo[] SupportedCultures = [new("zh-CN"), new("en-US")];
 
-    /// <summary>Razor components, MudBlazor (and BootstrapBlazor until phase 2), localization, cookie auth, health checks.</summary>
+    /// <summary>Razor components, MudBlazor, localization, cookie auth, health checks.</summary>
     public static IServiceCollection AddCodeRunnerWeb(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddBootstrapBlazor();          // until phase 2 of issue 9 has moved every page to MudBlazor
         services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
