@@ -30,22 +30,7 @@ public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeR
     {
         UserAdministrationService.RequireAdmin(actor);
         var query = Filter(filter);
-        var pageSize = PagedResult<ExecutionSummary>.ClampPageSize(filter.PageSize);
-        var page = Math.Max(1, filter.Page);
-        var total = await query.CountAsync(cancellationToken);
-        var rows = await query
-            .OrderByDescending(e => e.Id)
-            .Skip(PagedResult<ExecutionSummary>.SkipFor(page, pageSize)).Take(pageSize)
-            .Select(e => new
-            {
-                e.Id, e.UserId, UserName = db.Users.Where(u => u.Id == e.UserId).Select(u => u.UserName).FirstOrDefault(),
-                e.Status, e.ExitCode, e.DurationMs, e.PeakMemoryMb, e.EnvironmentName, e.IsApiCall, e.CreatedAt,
-                Code = e.Code.Substring(0, 200),
-            })
-            .ToListAsync(cancellationToken);
-        var items = rows.Select(r => new ExecutionSummary(r.Id, r.UserId, r.UserName, r.Status, r.ExitCode, r.DurationMs, r.PeakMemoryMb,
-            r.EnvironmentName, r.IsApiCall, r.CreatedAt, ExecutionQueries.FirstLine(r.Code))).ToList();
-        return new PagedResult<ExecutionSummary>(items, total, page, pageSize);
+        return await ExecutionQueries.PageAsync(db, query, filter.Page, filter.PageSize, cancellationToken);
     }
 
     /// <summary>

@@ -41,8 +41,15 @@ public sealed class ExecutionQueries(CodeRunnerDbContext db)
         if (!string.IsNullOrEmpty(filter.Status)) query = query.Where(e => e.Status == filter.Status);
         if (!string.IsNullOrEmpty(filter.EnvironmentName)) query = query.Where(e => e.EnvironmentName == filter.EnvironmentName);
 
-        var pageSize = PagedResult<ExecutionSummary>.ClampPageSize(filter.PageSize);
-        var page = Math.Max(1, filter.Page);
+        return await PageAsync(db, query, filter.Page, filter.PageSize, cancellationToken);
+    }
+
+    /// <summary>One page of runs, newest first, as summaries: the history list and the admin run list.</summary>
+    internal static async Task<PagedResult<ExecutionSummary>> PageAsync(CodeRunnerDbContext db, IQueryable<CodeExecution> query,
+        int requestedPage, int requestedPageSize, CancellationToken cancellationToken)
+    {
+        var pageSize = PagedResult<ExecutionSummary>.ClampPageSize(requestedPageSize);
+        var page = Math.Max(1, requestedPage);
         var total = await query.CountAsync(cancellationToken);
         var rows = await query
             .OrderByDescending(e => e.Id)
