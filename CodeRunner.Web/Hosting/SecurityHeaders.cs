@@ -15,7 +15,7 @@ public static class SecurityHeaders
         "default-src 'self'; " +
         $"script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; " +
         "style-src 'self' 'unsafe-inline'; " +
-        "img-src 'self' data: blob:; " +
+        "img-src 'self' data: blob: https:; " +   // post Markdown may show https images (MarkdownRenderer allows only those)
         "font-src 'self' data:; " +
         "connect-src 'self'; " +             // 'self' covers same-origin ws:/wss: (CSP3; Chromium, Firefox, Safari 15.4+)
         "worker-src 'self' blob:; " +
