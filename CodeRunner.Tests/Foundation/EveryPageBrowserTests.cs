@@ -71,22 +71,4 @@ public class EveryPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<Br
             Assert.Empty(problems.Distinct());
         });
     }
-
-    [Fact]
-    public async Task On_a_phone_the_navigation_opens_from_the_menu_button()
-    {
-        var user = await fixture.App.CreateUserAsync();
-        var page = await fixture.NewPageAsync();
-        await BrowserAppFixture.RunAsync(page, "phone-nav", async () =>
-        {
-            await page.SetViewportSizeAsync(390, 844);
-            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/history");
-            var libraryLink = page.Locator("nav.app-sidebar a[href='library']");
-            await Assertions.Expect(libraryLink).Not.ToBeInViewportAsync();
-            await page.Locator(".app-menu-button").ClickAsync();
-            await Assertions.Expect(libraryLink).ToBeInViewportAsync();
-            await libraryLink.ClickAsync();
-            await page.WaitForURLAsync("**/library");
-        });
-    }
 }
