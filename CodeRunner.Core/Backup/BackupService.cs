@@ -19,20 +19,7 @@ public sealed class BackupCoordinator
 {
     private readonly SemaphoreSlim gate = new(1, 1);
 
-    public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
-    {
-        await gate.WaitAsync(cancellationToken);
-        return new Release(gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int released;
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref released, 1) == 0) gate.Release();
-        }
-    }
+    public Task<IDisposable> EnterAsync(CancellationToken cancellationToken) => gate.LeaseAsync(cancellationToken);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CodeRunner.Core.Common;
 
 namespace CodeRunner.Core.Tiers;
 
@@ -11,20 +12,6 @@ public sealed class TierLimitGate
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new();
 
-    public async Task<IDisposable> EnterAsync(string limit, string userId, CancellationToken cancellationToken)
-    {
-        var gate = gates.GetOrAdd(limit + ":" + userId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        return new Release(gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref released, 1) == 0) gate.Release();
-        }
-    }
+    public Task<IDisposable> EnterAsync(string limit, string userId, CancellationToken cancellationToken) =>
+        gates.GetOrAdd(limit + ":" + userId, _ => new SemaphoreSlim(1, 1)).LeaseAsync(cancellationToken);
 }
