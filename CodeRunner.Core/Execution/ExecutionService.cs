@@ -44,7 +44,6 @@ public sealed class ExecutionService(
         {
             // A sandbox slot: waits in the machine-wide queue (fair between users), or 429 when it is full.
             slot = await admission.EnterAsync(actor.Id, origin == ExecutionOrigin.Api, ParallelApiRunsOf(actor), cancellationToken);
-            if (origin == ExecutionOrigin.Web) await quotas.TryConsumeRunAsync(actor, cancellationToken);
 
             var tier = quotas.LimitsFor(actor);
             var limits = new RunLimits
@@ -68,12 +67,18 @@ public sealed class ExecutionService(
                 SnippetId = snippetId,
                 EnvironmentName = interpreter.Name,
             };
-            db.CodeExecutions.Add(row);
-            await db.SaveChangesAsync(cancellationToken);
+            // The quota reserve, the run row and its audit row are one commit: all three or none.
+            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+            {
+                if (origin == ExecutionOrigin.Web) await quotas.TryConsumeRunAsync(actor, cancellationToken);
+                db.CodeExecutions.Add(row);
+                await db.SaveChangesAsync(cancellationToken);
+                await audit.RecordAsync(actor, "execution.run", "execution", row.Id,
+                    new { environment = interpreter.Name, origin = origin.ToString().ToLowerInvariant(), snippetId, codeBytes = Encoding.UTF8.GetByteCount(code) },
+                    cancellationToken: cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
             if (gated) activeRuns.Attach(actor.Id, row.Id);
-            await audit.RecordAsync(actor, "execution.run", "execution", row.Id,
-                new { environment = interpreter.Name, origin = origin.ToString().ToLowerInvariant(), snippetId, codeBytes = Encoding.UTF8.GetByteCount(code) },
-                cancellationToken: cancellationToken);
 
             IRunSession session;
             try
