@@ -19,7 +19,7 @@ public sealed class ExecutionService(
     QuotaService quotas,
     AuditService audit,
     ICodeRunner runner,
-    EnvironmentService environments,
+    EnvironmentQueries environments,
     ActiveRuns activeRuns,
     RunAdmission admission,
     IServiceScopeFactory scopes,
@@ -27,8 +27,6 @@ public sealed class ExecutionService(
     TimeProvider clock,
     ILogger<ExecutionService> logger) : IExecutionService
 {
-    public const string BaseEnvironment = EnvironmentService.BaseName;
-
     public async Task<IExecutionRun> StartAsync(UserRef actor, ExecutionRequest request, ExecutionOrigin origin, CancellationToken cancellationToken)
     {
         var (code, snippetId) = await ResolveCodeAsync(actor, request, cancellationToken);
@@ -168,7 +166,7 @@ public sealed class ExecutionService(
     }
 
     /// <summary>
-    /// The environment the run uses (EnvironmentService checks access and records the use). Someone else's private
+    /// The environment the run uses (EnvironmentQueries checks access and records the use). Someone else's private
     /// environment is "not found"; one the user may use but that is not ready is a conflict naming it.
     /// </summary>
     private async Task<ResolvedEnvironment> ResolveEnvironmentAsync(UserRef actor, string? name, CancellationToken cancellationToken)

@@ -37,7 +37,7 @@ public partial class RunPage : IAsyncDisposable
     private IJSObjectReference? module;
     private UserRef user = default!;
     private IReadOnlyList<EnvironmentChoice> environments = [];
-    private string environmentName = ExecutionService.BaseEnvironment;
+    private string environmentName = EnvironmentNames.Base;
     private string? stdin;
     private string? inputLine;
     private int fontSize = 14;
@@ -58,7 +58,7 @@ public partial class RunPage : IAsyncDisposable
     {
         ThemeState.Changed += OnThemeChanged;
         user = await CurrentUser.RequireAsync();
-        environments = await EnvironmentService.ListChoicesAsync(user);
+        environments = await EnvironmentQueries.ListChoicesAsync(user);
         if (SnippetId is { } snippetId)
         {
             // Shown once the circuit is live (OnAfterRender): a toast from the prerender would be lost.
@@ -332,7 +332,7 @@ public partial class RunPage : IAsyncDisposable
     {
         if (environment is not null)
         {
-            environments = await EnvironmentService.ListChoicesAsync(user);
+            environments = await EnvironmentQueries.ListChoicesAsync(user);
             environmentName = environment;
         }
         await RunAsync();
