@@ -34,7 +34,7 @@ public sealed class EnvironmentLifecycleService(
     /// Creates an environment and streams the tool's log. Everything is validated before any process starts;
     /// a failed or cancelled creation removes both the half-made directory and the row.
     /// </summary>
-    public async IAsyncEnumerable<EnvironmentLogLine> CreateAsync(UserRef actor, EnvironmentCreateRequest request,
+    public async IAsyncEnumerable<OperationLogLine> CreateAsync(UserRef actor, EnvironmentCreateRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var name = EnvironmentNames.ValidateNew(request.Name);

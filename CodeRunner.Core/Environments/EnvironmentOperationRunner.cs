@@ -23,7 +23,7 @@ public sealed class EnvironmentOperationRunner(
     /// Streams <paramref name="start"/>'s lines; whatever happens (success, failure, cancellation, or the
     /// consumer walking away) the operation is stopped and drained first, then <paramref name="finish"/> runs once.
     /// </summary>
-    public async IAsyncEnumerable<EnvironmentLogLine> GuardAsync(Func<CancellationToken, IAsyncEnumerable<EnvironmentLogLine>> start,
+    public async IAsyncEnumerable<OperationLogLine> GuardAsync(Func<CancellationToken, IAsyncEnumerable<EnvironmentLogLine>> start,
         Func<Exception?, Task> finish, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -52,7 +52,7 @@ public sealed class EnvironmentOperationRunner(
                 {
                     failure = exception;
                 }
-                if (line is not null) yield return line;
+                if (line is not null) yield return line.ToCore();
             }
         }
         finally

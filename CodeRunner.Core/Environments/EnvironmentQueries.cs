@@ -68,13 +68,13 @@ public sealed class EnvironmentQueries(
     public async Task<bool> CanCreateAsync(UserRef actor, CancellationToken cancellationToken = default) =>
         actor.IsAdmin || !await db.PythonEnvironments.AnyAsync(e => e.OwnerId == actor.Id, cancellationToken);
 
-    public async Task<IReadOnlyList<InstalledPackage>> ListPackagesAsync(UserRef actor, string name, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PackageInfo>> ListPackagesAsync(UserRef actor, string name, CancellationToken cancellationToken = default)
     {
-        if (EnvironmentNames.IsBase(name)) return await baseEnvironment.ListPackagesAsync(cancellationToken);
+        if (EnvironmentNames.IsBase(name)) return (await baseEnvironment.ListPackagesAsync(cancellationToken)).Select(p => p.ToCore()).ToList();
         var row = await EnvironmentAccess.FindVisibleAsync(db, actor, name, cancellationToken);
         if (!manager.Exists(row.Environment.Name)) return [];
         var packages = await Translated(() => manager.ListPackagesAsync(row.Environment.Name, cancellationToken));
-        return packages.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        return packages.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).Select(p => p.ToCore()).ToList();
     }
 
     /// <summary>

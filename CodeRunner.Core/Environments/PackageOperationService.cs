@@ -15,14 +15,14 @@ public sealed class PackageOperationService(
     TimeProvider clock)
 {
     /// <summary>Installs <paramref name="packageName"/> with an optional version spec ("==1.2", ">=2,&lt;3" or just "1.2").</summary>
-    public IAsyncEnumerable<EnvironmentLogLine> InstallAsync(UserRef actor, string name, string packageName, string? versionSpec, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<OperationLogLine> InstallAsync(UserRef actor, string name, string packageName, string? versionSpec, CancellationToken cancellationToken = default)
     {
         var spec = CombineSpec(packageName, versionSpec);
         return PackageOperationAsync(actor, name, "environment.install", spec,
             (environment, token) => manager.InstallAsync(environment, [spec], packageSources.Current, token), cancellationToken);
     }
 
-    public IAsyncEnumerable<EnvironmentLogLine> UninstallAsync(UserRef actor, string name, string packageName, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<OperationLogLine> UninstallAsync(UserRef actor, string name, string packageName, CancellationToken cancellationToken = default)
     {
         var package = EnvironmentErrors.Translate(() => PackageSpecValidator.ValidatePackageName(packageName), "package");
         if (IsProtectedPackage(package))
@@ -31,7 +31,7 @@ public sealed class PackageOperationService(
             (environment, token) => manager.UninstallAsync(environment, [package], token), cancellationToken);
     }
 
-    public IAsyncEnumerable<EnvironmentLogLine> UpgradeAsync(UserRef actor, string name, string packageName, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<OperationLogLine> UpgradeAsync(UserRef actor, string name, string packageName, CancellationToken cancellationToken = default)
     {
         var package = EnvironmentErrors.Translate(() => PackageSpecValidator.ValidatePackageName(packageName), "package");
         return PackageOperationAsync(actor, name, "environment.upgrade", package,
@@ -53,7 +53,7 @@ public sealed class PackageOperationService(
     private static bool IsProtectedPackage(string package) =>
         package.Equals("pip", StringComparison.OrdinalIgnoreCase) || package.Equals("python", StringComparison.OrdinalIgnoreCase);
 
-    private async IAsyncEnumerable<EnvironmentLogLine> PackageOperationAsync(UserRef actor, string name, string action, string target,
+    private async IAsyncEnumerable<OperationLogLine> PackageOperationAsync(UserRef actor, string name, string action, string target,
         Func<string, CancellationToken, IAsyncEnumerable<EnvironmentLogLine>> operation, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var environmentName = await operations.WithScopeAsync(async (scopeDb, _) =>

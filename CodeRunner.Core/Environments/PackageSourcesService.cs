@@ -7,16 +7,16 @@ namespace CodeRunner.Core.Environments;
 /// <summary>Where pip and conda fetch packages from: the admin's saved sources or configuration (admins only).</summary>
 public sealed class PackageSourcesService(AuditService audit, PackageSourcesStore packageSources)
 {
-    public PackageSources GetPackageSources(UserRef actor)
+    public PackageSourceSettings GetPackageSources(UserRef actor)
     {
         EnvironmentAccess.RequireAdmin(actor);
-        return packageSources.Current;
+        return packageSources.Current.ToCore();
     }
 
     public bool PackageSourcesOverridden => packageSources.IsOverridden;
 
     /// <summary>Saves the admin's package sources (data/package-sources.json); they override configuration from now on.</summary>
-    public async Task SavePackageSourcesAsync(UserRef actor, PackageSources sources, CancellationToken cancellationToken = default)
+    public async Task SavePackageSourcesAsync(UserRef actor, PackageSourceSettings sources, CancellationToken cancellationToken = default)
     {
         EnvironmentAccess.RequireAdmin(actor);
         var clean = new PackageSourcesOptions

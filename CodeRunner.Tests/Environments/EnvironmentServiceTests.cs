@@ -21,9 +21,9 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     private Task<T> WithEnvironments<T>(Func<EnvironmentServices, Task<T>> action) =>
         App.WithScopeAsync(services => action(EnvironmentServices.From(services)));
 
-    private static async Task<List<EnvironmentLogLine>> DrainAsync(IAsyncEnumerable<EnvironmentLogLine> lines, CancellationToken cancellationToken = default)
+    private static async Task<List<OperationLogLine>> DrainAsync(IAsyncEnumerable<OperationLogLine> lines, CancellationToken cancellationToken = default)
     {
-        var list = new List<EnvironmentLogLine>();
+        var list = new List<OperationLogLine>();
         await foreach (var line in lines.WithCancellation(cancellationToken)) list.Add(line);
         return list;
     }
@@ -180,10 +180,10 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     {
         var install = await WithEnvironments(s => DrainAsync(s.Packages.InstallAsync(Owner, Shared, TestWheelhouse.Extra, "0.1.0")));
         Assert.Contains(install, line => line.Text.Contains("--no-index") && line.Text.Contains("--find-links"));
-        Assert.Contains(await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)), p => p == new InstalledPackage(TestWheelhouse.Extra, "0.1.0"));
+        Assert.Contains(await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)), p => p == new PackageInfo(TestWheelhouse.Extra, "0.1.0"));
 
         await WithEnvironments(s => DrainAsync(s.Packages.UpgradeAsync(Owner, Shared, TestWheelhouse.Greeting)));
-        Assert.Contains(await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)), p => p == new InstalledPackage(TestWheelhouse.Greeting, "1.1.0"));
+        Assert.Contains(await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)), p => p == new PackageInfo(TestWheelhouse.Greeting, "1.1.0"));
 
         await WithEnvironments(s => DrainAsync(s.Packages.UninstallAsync(Owner, Shared, TestWheelhouse.Extra)));
         Assert.DoesNotContain(await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)), p => p.Name == TestWheelhouse.Extra);
@@ -326,7 +326,7 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
         var admin = await NewUserAsync(isAdmin: true);
         var user = await NewUserAsync();
         await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => s.Queries.ListAllAsync(user)));
-        await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(async s => { await s.Sources.SavePackageSourcesAsync(user, new PackageSources()); return 0; }));
+        await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(async s => { await s.Sources.SavePackageSourcesAsync(user, new PackageSourceSettings()); return 0; }));
         var configured = await WithEnvironments(s => Task.FromResult(s.Sources.GetPackageSources(admin)));
         Assert.True(configured.NoIndex);
         Assert.Equal([fixture.Wheelhouse], configured.FindLinks);

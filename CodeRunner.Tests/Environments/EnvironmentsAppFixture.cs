@@ -34,7 +34,7 @@ public sealed class EnvironmentsAppFixture : IAsyncLifetime
     public CodeRunnerAppFactory App { get; } = new();
     public string Wheelhouse => wheelhouse.Path;
     public AppUser Owner { get; private set; } = null!;
-    public List<EnvironmentLogLine> CreateLog { get; } = [];
+    public List<OperationLogLine> CreateLog { get; } = [];
 
     public async Task InitializeAsync()
     {
