@@ -107,7 +107,7 @@ public sealed class ExecutionService(
             var heldSlot = slot;
             slot = null;
             return new ExecutionRun(row.Id, session, options.Value.StoredOutputChars,
-                (outcome, output) => RecordAsync(row.Id, outcome, output),
+                (result, outcome, output) => RecordAsync(row.Id, result, outcome, output),
                 () =>
                 {
                     activeRuns.Unregister(executionId);
@@ -184,12 +184,11 @@ public sealed class ExecutionService(
     }
 
     /// <summary>Writes the finished run; its own scope, because the page's or request's scope may be gone by then.</summary>
-    private async Task RecordAsync(long executionId, ExecutionOutcome outcome, StoredOutput output)
+    private async Task RecordAsync(long executionId, RunResult result, ExecutionOutcome outcome, StoredOutput output)
     {
         await using var scope = scopes.CreateAsyncScope();
         var scopedDb = scope.ServiceProvider.GetRequiredService<CodeRunnerDbContext>();
         var row = await scopedDb.CodeExecutions.FirstAsync(e => e.Id == executionId);
-        var result = outcome.Result;
         row.Status = outcome.StatusName;
         row.ExitCode = result.ExitCode;
         row.DurationMs = result.WallMs;
@@ -210,13 +209,13 @@ internal sealed record StoredOutput(string Text, bool Truncated);
 internal sealed class ExecutionRun : IExecutionRun
 {
     private readonly IRunSession session;
-    private readonly Channel<RunEvent> events = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<ExecutionEvent> events = Channel.CreateUnbounded<ExecutionEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly int storedOutputChars;
-    private readonly Func<ExecutionOutcome, StoredOutput, Task> record;
+    private readonly Func<RunResult, ExecutionOutcome, StoredOutput, Task> record;
     private readonly Action release;
     private readonly ILogger logger;
 
-    public ExecutionRun(long executionId, IRunSession session, int storedOutputChars, Func<ExecutionOutcome, StoredOutput, Task> record, Action release, ILogger logger)
+    public ExecutionRun(long executionId, IRunSession session, int storedOutputChars, Func<RunResult, ExecutionOutcome, StoredOutput, Task> record, Action release, ILogger logger)
     {
         ExecutionId = executionId;
         this.session = session;
@@ -228,7 +227,7 @@ internal sealed class ExecutionRun : IExecutionRun
     }
 
     public long ExecutionId { get; }
-    public ChannelReader<RunEvent> Events => events.Reader;
+    public ChannelReader<ExecutionEvent> Events => events.Reader;
     public Task<ExecutionOutcome> Completion { get; }
 
     public ValueTask WriteStdinAsync(string text, CancellationToken cancellationToken = default) => session.WriteStdinAsync(text, cancellationToken);
@@ -271,16 +270,20 @@ internal sealed class ExecutionRun : IExecutionRun
                             if (room > 0) combined.Append(output.Text.AsSpan(0, room));
                             combinedTruncated = true;
                         }
+                        events.Writer.TryWrite(new ExecutionOutput(output.Text, output.Stream == OutputStream.Stderr));
+                        break;
+                    case RunStarted:
+                        events.Writer.TryWrite(new ExecutionStarted());
                         break;
                     case RunExited exited:
                         result = exited.Result;
+                        events.Writer.TryWrite(new ExecutionExited(ToCore(exited.Result)));
                         break;
                 }
-                events.Writer.TryWrite(runEvent);
             }
             result ??= await session.Completion;
-            var outcome = new ExecutionOutcome(ExecutionId, result, stdout.ToString(), stderr.ToString(), RunStatusNames.Of(result.Status));
-            await record(outcome, new StoredOutput(combined.ToString(), combinedTruncated));
+            var outcome = new ExecutionOutcome(ExecutionId, ToCore(result), stdout.ToString(), stderr.ToString(), RunStatusNames.Of(result.Status));
+            await record(result, outcome, new StoredOutput(combined.ToString(), combinedTruncated));
             return outcome;
         }
         catch (Exception exception)
@@ -294,4 +297,15 @@ internal sealed class ExecutionRun : IExecutionRun
             events.Writer.TryComplete();
         }
     }
+
+    /// <summary>The sandbox's result in Core's terms (no host paths).</summary>
+    private static ExecutionResult ToCore(RunResult result) => new()
+    {
+        ExitCode = result.ExitCode,
+        WallMs = result.WallMs,
+        CpuMs = result.CpuMs,
+        PeakMemoryMb = result.PeakMemoryMb,
+        OutputTruncated = result.OutputTruncated,
+        Artifacts = result.Artifacts.Select(a => new ExecutionArtifact(a.Name, a.SizeBytes, a.ContentType)).ToList(),
+    };
 }

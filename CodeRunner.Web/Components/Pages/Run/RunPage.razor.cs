@@ -4,7 +4,6 @@ using CodeRunner.Core.Common;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
-using CodeRunner.Sandbox.Execution;
 using CodeRunner.Web.Components.Shared;
 using CodeRunner.Web.Execution;
 using Microsoft.AspNetCore.Components;
@@ -220,7 +219,7 @@ public partial class RunPage : IAsyncDisposable
         {
             await foreach (var runEvent in current.Events.ReadAllAsync())
             {
-                if (runEvent is RunOutput chunk && output.Enqueue(chunk) is { } delay) _ = RenderAfterAsync(delay);
+                if (runEvent is ExecutionOutput chunk && output.Enqueue(chunk) is { } delay) _ = RenderAfterAsync(delay);
             }
             finished = await current.Completion;
         }
