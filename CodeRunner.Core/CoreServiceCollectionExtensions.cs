@@ -36,7 +36,8 @@ public static class CoreServiceCollectionExtensions
         });
 
         services.AddDbContext<CodeRunnerDbContext>(options =>
-            options.UseSqlite(configuration.GetConnectionString("Default") ?? $"Data Source={dataDirectory.DatabasePath};Cache=Shared;Pooling=True;Default Timeout=30"));
+            options.UseSqlite(configuration.GetConnectionString("Default") ?? $"Data Source={dataDirectory.DatabasePath};Cache=Shared;Pooling=True;Default Timeout=30")
+                .AddInterceptors(SqliteDurability.Instance));
 
         services.AddIdentityCore<AppUser>(options =>
             {
@@ -65,6 +66,8 @@ public static class CoreServiceCollectionExtensions
         services.Configure<AdminBootstrapOptions>(configuration.GetSection(AdminBootstrapOptions.Section));
 
         services.AddScoped<AuditService>();
+        services.AddSingleton<AuditWriteBehind>();
+        services.AddHostedService<AuditWriteBehindWriter>();
         services.AddScoped<AccountService>();
         services.AddSingleton<SignInThrottle>();
         services.AddScoped<AuditQueries>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
@@ -10,7 +11,7 @@ namespace CodeRunner.Core.Community;
 /// <summary>Posts: write, edit, delete (author; admins as moderation), read one, count views, save the program to a library.</summary>
 public sealed class PostService(
     CodeRunnerDbContext db, CommunityWriteGate writeGate, MarkdownRenderer markdown, SnippetService snippets,
-    ExecutionQueries executions, AuditService audit, TimeProvider clock)
+    ExecutionQueries executions, AuditService audit, IOptions<ExecutionOptions> execution, TimeProvider clock)
 {
     public async Task<Post> CreateAsync(UserRef actor, PostEdit edit, CancellationToken cancellationToken = default)
     {
@@ -130,7 +131,7 @@ public sealed class PostService(
 
     private PostEdit Validate(PostEdit edit)
     {
-        var (code, language) = CommunityRules.ValidateCode(edit.Code, edit.CodeLanguage);
+        var (code, language) = CommunityRules.ValidateCode(edit.Code, edit.CodeLanguage, execution.Value.MaxCodeBytes);
         return edit with
         {
             Title = CommunityRules.ValidateTitle(edit.Title),

@@ -19,7 +19,7 @@ public sealed class ExecutionService(
     QuotaService quotas,
     AuditService audit,
     ICodeRunner runner,
-    EnvironmentService environments,
+    EnvironmentQueries environments,
     ActiveRuns activeRuns,
     RunAdmission admission,
     IServiceScopeFactory scopes,
@@ -27,8 +27,6 @@ public sealed class ExecutionService(
     TimeProvider clock,
     ILogger<ExecutionService> logger) : IExecutionService
 {
-    public const string BaseEnvironment = EnvironmentService.BaseName;
-
     public async Task<IExecutionRun> StartAsync(UserRef actor, ExecutionRequest request, ExecutionOrigin origin, CancellationToken cancellationToken)
     {
         var (code, snippetId) = await ResolveCodeAsync(actor, request, cancellationToken);
@@ -44,7 +42,6 @@ public sealed class ExecutionService(
         {
             // A sandbox slot: waits in the machine-wide queue (fair between users), or 429 when it is full.
             slot = await admission.EnterAsync(actor.Id, origin == ExecutionOrigin.Api, ParallelApiRunsOf(actor), cancellationToken);
-            if (origin == ExecutionOrigin.Web) await quotas.TryConsumeRunAsync(actor, cancellationToken);
 
             var tier = quotas.LimitsFor(actor);
             var limits = new RunLimits
@@ -68,12 +65,18 @@ public sealed class ExecutionService(
                 SnippetId = snippetId,
                 EnvironmentName = interpreter.Name,
             };
-            db.CodeExecutions.Add(row);
-            await db.SaveChangesAsync(cancellationToken);
+            // The quota reserve, the run row and its audit row are one commit: all three or none.
+            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+            {
+                if (origin == ExecutionOrigin.Web) await quotas.TryConsumeRunAsync(actor, cancellationToken);
+                db.CodeExecutions.Add(row);
+                await db.SaveChangesAsync(cancellationToken);
+                await audit.RecordAsync(actor, "execution.run", "execution", row.Id,
+                    new { environment = interpreter.Name, origin = origin.ToString().ToLowerInvariant(), snippetId, codeBytes = Encoding.UTF8.GetByteCount(code) },
+                    cancellationToken: cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
             if (gated) activeRuns.Attach(actor.Id, row.Id);
-            await audit.RecordAsync(actor, "execution.run", "execution", row.Id,
-                new { environment = interpreter.Name, origin = origin.ToString().ToLowerInvariant(), snippetId, codeBytes = Encoding.UTF8.GetByteCount(code) },
-                cancellationToken: cancellationToken);
 
             IRunSession session;
             try
@@ -104,7 +107,7 @@ public sealed class ExecutionService(
             var heldSlot = slot;
             slot = null;
             return new ExecutionRun(row.Id, session, options.Value.StoredOutputChars,
-                (outcome, output) => RecordAsync(row.Id, outcome, output),
+                (result, outcome, output) => RecordAsync(row.Id, result, outcome, output),
                 () =>
                 {
                     activeRuns.Unregister(executionId);
@@ -163,7 +166,7 @@ public sealed class ExecutionService(
     }
 
     /// <summary>
-    /// The environment the run uses (EnvironmentService checks access and records the use). Someone else's private
+    /// The environment the run uses (EnvironmentQueries checks access and records the use). Someone else's private
     /// environment is "not found"; one the user may use but that is not ready is a conflict naming it.
     /// </summary>
     private async Task<ResolvedEnvironment> ResolveEnvironmentAsync(UserRef actor, string? name, CancellationToken cancellationToken)
@@ -181,12 +184,11 @@ public sealed class ExecutionService(
     }
 
     /// <summary>Writes the finished run; its own scope, because the page's or request's scope may be gone by then.</summary>
-    private async Task RecordAsync(long executionId, ExecutionOutcome outcome, StoredOutput output)
+    private async Task RecordAsync(long executionId, RunResult result, ExecutionOutcome outcome, StoredOutput output)
     {
         await using var scope = scopes.CreateAsyncScope();
         var scopedDb = scope.ServiceProvider.GetRequiredService<CodeRunnerDbContext>();
         var row = await scopedDb.CodeExecutions.FirstAsync(e => e.Id == executionId);
-        var result = outcome.Result;
         row.Status = outcome.StatusName;
         row.ExitCode = result.ExitCode;
         row.DurationMs = result.WallMs;
@@ -207,13 +209,13 @@ internal sealed record StoredOutput(string Text, bool Truncated);
 internal sealed class ExecutionRun : IExecutionRun
 {
     private readonly IRunSession session;
-    private readonly Channel<RunEvent> events = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<ExecutionEvent> events = Channel.CreateUnbounded<ExecutionEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly int storedOutputChars;
-    private readonly Func<ExecutionOutcome, StoredOutput, Task> record;
+    private readonly Func<RunResult, ExecutionOutcome, StoredOutput, Task> record;
     private readonly Action release;
     private readonly ILogger logger;
 
-    public ExecutionRun(long executionId, IRunSession session, int storedOutputChars, Func<ExecutionOutcome, StoredOutput, Task> record, Action release, ILogger logger)
+    public ExecutionRun(long executionId, IRunSession session, int storedOutputChars, Func<RunResult, ExecutionOutcome, StoredOutput, Task> record, Action release, ILogger logger)
     {
         ExecutionId = executionId;
         this.session = session;
@@ -225,7 +227,7 @@ internal sealed class ExecutionRun : IExecutionRun
     }
 
     public long ExecutionId { get; }
-    public ChannelReader<RunEvent> Events => events.Reader;
+    public ChannelReader<ExecutionEvent> Events => events.Reader;
     public Task<ExecutionOutcome> Completion { get; }
 
     public ValueTask WriteStdinAsync(string text, CancellationToken cancellationToken = default) => session.WriteStdinAsync(text, cancellationToken);
@@ -268,16 +270,20 @@ internal sealed class ExecutionRun : IExecutionRun
                             if (room > 0) combined.Append(output.Text.AsSpan(0, room));
                             combinedTruncated = true;
                         }
+                        events.Writer.TryWrite(new ExecutionOutput(output.Text, output.Stream == OutputStream.Stderr));
+                        break;
+                    case RunStarted:
+                        events.Writer.TryWrite(new ExecutionStarted());
                         break;
                     case RunExited exited:
                         result = exited.Result;
+                        events.Writer.TryWrite(new ExecutionExited(ToCore(exited.Result)));
                         break;
                 }
-                events.Writer.TryWrite(runEvent);
             }
             result ??= await session.Completion;
-            var outcome = new ExecutionOutcome(ExecutionId, result, stdout.ToString(), stderr.ToString(), RunStatusNames.Of(result.Status));
-            await record(outcome, new StoredOutput(combined.ToString(), combinedTruncated));
+            var outcome = new ExecutionOutcome(ExecutionId, ToCore(result), stdout.ToString(), stderr.ToString(), RunStatusNames.Of(result.Status));
+            await record(result, outcome, new StoredOutput(combined.ToString(), combinedTruncated));
             return outcome;
         }
         catch (Exception exception)
@@ -291,4 +297,15 @@ internal sealed class ExecutionRun : IExecutionRun
             events.Writer.TryComplete();
         }
     }
+
+    /// <summary>The sandbox's result in Core's terms (no host paths).</summary>
+    private static ExecutionResult ToCore(RunResult result) => new()
+    {
+        ExitCode = result.ExitCode,
+        WallMs = result.WallMs,
+        CpuMs = result.CpuMs,
+        PeakMemoryMb = result.PeakMemoryMb,
+        OutputTruncated = result.OutputTruncated,
+        Artifacts = result.Artifacts.Select(a => new ExecutionArtifact(a.Name, a.SizeBytes, a.ContentType)).ToList(),
+    };
 }

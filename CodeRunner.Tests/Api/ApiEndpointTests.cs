@@ -1,3 +1,4 @@
+using CodeRunner.Core.Audit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -181,6 +182,8 @@ public class ApiEndpointTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunn
         var client = app.BearerClient(key.Secret);
         await client.GetAsync("/api/v1/codes");
         await client.GetAsync("/api/v1/codes/999999");
+        // api.call rows are written after the response; wait for the queue to drain.
+        await app.Services.GetRequiredService<AuditWriteBehind>().FlushAsync();
 
         var rows = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().AuditLogs
             .Where(a => a.UserId == me.Id).ToListAsync());

@@ -260,7 +260,7 @@ public class CommunityServiceTests(CodeRunnerAppFactory app) : IClassFixture<Cod
         Assert.Equal(("community.title_too_long", CommunityRules.MaxTitleLength), (title.Code, (int)title.Arguments[0]));
         var body = await Assert.ThrowsAsync<ValidationError>(() => PostAsync(author, Edit("t", new string('x', CommunityRules.MaxContentLength + 1))));
         Assert.Equal("community.content_too_long", body.Code);
-        var code = await Assert.ThrowsAsync<ValidationError>(() => PostAsync(author, Edit("t", code: new string('x', CommunityRules.MaxCodeBytes + 1))));
+        var code = await Assert.ThrowsAsync<ValidationError>(() => PostAsync(author, Edit("t", code: new string('x', new CodeRunner.Core.Execution.ExecutionOptions().MaxCodeBytes + 1))));
         Assert.Equal("community.code_too_large", code.Code);
         var post = await PostAsync(author, Edit("ok"));
         var comment = await Assert.ThrowsAsync<ValidationError>(() => With(sp => sp.GetRequiredService<CommentService>().AddAsync(author, post.Id, new string('x', CommunityRules.MaxCommentLength + 1))));

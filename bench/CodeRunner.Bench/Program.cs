@@ -8,6 +8,7 @@ return mode switch
     "web" => await WebBenchmark.RunAsync(args[1..]),
     "community" => await CommunityBenchmark.RunAsync(args[1..]),
     "community-seed" => await CommunityBenchmark.SeedAsync(args[1..]),
+    "rest-path" => await RestPathBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
