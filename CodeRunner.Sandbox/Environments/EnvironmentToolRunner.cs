@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using CodeRunner.Sandbox.Execution;
+using CodeRunner.Sandbox.Isolation;
 using CodeRunner.Sandbox.Processes;
 
 namespace CodeRunner.Sandbox.Environments;
@@ -56,6 +57,14 @@ internal static class EnvironmentToolRunner
             throw new EnvironmentOperationException($"{Path.GetFileName(command.Program)} failed with exit code {status?.ExitCode?.ToString() ?? "none"}", status?.ExitCode);
         return stdout.ToString();
     }
+
+    /// <summary>A destination the install proxy refused, as a log line (English text, localized notice for the UI).</summary>
+    public static EnvironmentLogLine Refused(InstallNetworkRefusal refusal) =>
+        new("network refused: " + refusal.Describe(), LogLevelKind.Error, Notice: new EnvironmentNotice("InstallNetworkRefused_" + refusal.Reason, [refusal.Destination]));
+
+    /// <summary>The install's network (null = none); refused destinations go to <paramref name="log"/>.</summary>
+    public static InstallNetworkProxy? OpenNetwork(SandboxedTool tools, PackageIndexAllowlist allowlist, ChannelWriter<EnvironmentLogLine> log) =>
+        tools.OpenNetwork(allowlist, refusal => log.TryWrite(Refused(refusal)));
 
     private static void EmitLines(StringBuilder buffer, string text, OutputStream stream, ChannelWriter<EnvironmentLogLine> log, bool flush)
     {

@@ -138,7 +138,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
     }
 
     /// <summary>The sandbox of package tools (pip, conda): same isolation as runs, see <see cref="SandboxedTool"/>.</summary>
-    public SandboxedTool Tools => new(capabilities, options);
+    public SandboxedTool Tools => new(capabilities, options, BaseInterpreter.Path, logger);
 
     public IRunSession Start(RunRequest request, CancellationToken cancellationToken = default)
     {
