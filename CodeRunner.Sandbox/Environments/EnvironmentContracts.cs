@@ -6,7 +6,12 @@ public sealed record InstalledPackage(string Name, string Version);
 
 public enum LogLevelKind { Info, Error }
 /// <summary>A log line; <paramref name="Notice"/>, when set, is what the UI shows instead of <paramref name="Text"/>, in the reader's language.</summary>
-public sealed record EnvironmentLogLine(string Text, LogLevelKind Kind = LogLevelKind.Info, double? Progress = null, EnvironmentNotice? Notice = null);
+public sealed record EnvironmentLogLine(string Text, LogLevelKind Kind = LogLevelKind.Info, double? Progress = null, EnvironmentNotice? Notice = null)
+{
+    /// <summary>A destination the install proxy refused: English text for logs and the API, a notice for the UI.</summary>
+    public static EnvironmentLogLine NetworkRefused(Isolation.InstallNetworkRefusal refusal) =>
+        new("network refused: " + refusal.Describe(), LogLevelKind.Error, Notice: new EnvironmentNotice("InstallNetworkRefused_" + refusal.Reason, [refusal.Destination]));
+}
 
 /// <summary>A localizable message: a resource key (OperationLog's "Notice_" + Key) and its arguments.</summary>
 public sealed record EnvironmentNotice(string Key, IReadOnlyList<string> Arguments);

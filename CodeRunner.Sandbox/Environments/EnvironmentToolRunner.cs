@@ -58,13 +58,9 @@ internal static class EnvironmentToolRunner
         return stdout.ToString();
     }
 
-    /// <summary>A destination the install proxy refused, as a log line (English text, localized notice for the UI).</summary>
-    public static EnvironmentLogLine Refused(InstallNetworkRefusal refusal) =>
-        new("network refused: " + refusal.Describe(), LogLevelKind.Error, Notice: new EnvironmentNotice("InstallNetworkRefused_" + refusal.Reason, [refusal.Destination]));
-
     /// <summary>The install's network (null = none); refused destinations go to <paramref name="log"/>.</summary>
     public static InstallNetworkProxy? OpenNetwork(SandboxedTool tools, PackageIndexAllowlist allowlist, ChannelWriter<EnvironmentLogLine> log) =>
-        tools.OpenNetwork(allowlist, refusal => log.TryWrite(Refused(refusal)));
+        tools.OpenNetwork(allowlist, refusal => log.TryWrite(EnvironmentLogLine.NetworkRefused(refusal)));
 
     private static void EmitLines(StringBuilder buffer, string text, OutputStream stream, ChannelWriter<EnvironmentLogLine> log, bool flush)
     {

@@ -190,7 +190,8 @@ public sealed class InstallNetworkProxy : IAsyncDisposable
             }
             if (TotalBytes >= limits.MaxBytes)
             {
-                await RefuseAsync(client, new InstallNetworkRefusal(destination, InstallNetworkRefusalReason.ByteLimit), 503);
+                ReportByteLimit();
+                await RespondAsync(client, 503, "CodeRunner install proxy: this install reached its download limit");
                 return;
             }
             var decision = await DecideAsync(request, connection.Token);
