@@ -27,6 +27,9 @@ public sealed class SandboxedTool(IsolationCapabilities capabilities, SandboxOpt
     public bool UsesProxy => capabilities.IsIsolated && forwarderInterpreter is not null
         && string.Equals(options.InstallNetwork, InstallNetworkModes.Proxy, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>What installs really reach here: proxy, host (also whenever bwrap is missing: tools then run on the host) or none.</summary>
+    public string NetworkMode => UsesProxy ? InstallNetworkModes.Proxy : ShareNetwork || !IsIsolated ? InstallNetworkModes.Host : InstallNetworkModes.None;
+
     /// <summary>
     /// The network of one install: a proxy to the hosts of <paramref name="allowlist"/>, or null (no network; also when
     /// the allowlist is empty, e.g. offline wheelhouses). Dispose it when the install's tools have exited.
