@@ -4,6 +4,10 @@ using CodeRunner.Sandbox;
 using CodeRunner.Sandbox.Environments;
 using CodeRunner.Sandbox.Isolation;
 using CodeRunner.Sandbox.Processes;
+using CodeRunner.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CodeRunner.Tests.Sandbox;
@@ -72,6 +76,33 @@ public sealed class InstallNetworkTests(VenvFixture venv) : IClassFixture<VenvFi
         Assert.Equal(0, appPort.Accepted);
         Assert.Contains(new InstallNetworkRefusal($"127.0.0.1:{appPort.Port}", InstallNetworkRefusalReason.NotAllowed), refusals);
         Assert.Contains(new InstallNetworkRefusal("example.com:443", InstallNetworkRefusalReason.NotAllowed), refusals);
+    }
+
+    [Fact]
+    public async Task The_running_apps_own_port_is_refused_while_the_app_answers_on_the_host()
+    {
+        venv.Sandbox.RequireBubblewrap();
+        await using var app = new CodeRunnerAppFactory();
+        app.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        app.StartServer();
+        var appUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        using var http = new HttpClient();
+        Assert.True((await http.GetAsync(new Uri(appUrl, "/health"))).IsSuccessStatusCode, "the app answers on the host's loopback");
+        var index = StartIndex();
+        var refusals = new List<InstallNetworkRefusal>();
+        var tools = app.Services.GetRequiredService<CodeRunner.Sandbox.Execution.SandboxCodeRunner>().Tools;
+
+        await using var network = tools.OpenNetwork(PackageIndexAllowlist.ForPip(new PackageSources { PipIndexUrl = index.SimpleUrl }), refusals.Add);
+        var output = await RunInInstallSandboxAsync(tools, network!, $$"""
+            import urllib.request, urllib.error
+            try:
+                print('health', urllib.request.urlopen('http://127.0.0.1:{{appUrl.Port}}/health', timeout=15).status)
+            except urllib.error.HTTPError as error:
+                print('health', error.code)
+            """);
+
+        Assert.Equal("health 403\n", output);
+        Assert.Equal([new InstallNetworkRefusal($"127.0.0.1:{appUrl.Port}", InstallNetworkRefusalReason.NotAllowed)], refusals);
     }
 
     [Fact]
