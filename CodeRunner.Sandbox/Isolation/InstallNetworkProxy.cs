@@ -399,7 +399,7 @@ public sealed class InstallNetworkProxy : IAsyncDisposable
             var colon = target.LastIndexOf(':');
             if (colon <= 0 || !int.TryParse(target[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
                 || port is < 1 or > 65535) return null;
-            return new ProxyRequest(true, target[..colon], port, null);
+            return new ProxyRequest(true, target[..colon].Trim('[', ']'), port, null);
         }
         if (method is not ("GET" or "HEAD")) return null;
         if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || uri.Scheme != "http" || uri.IdnHost.Length == 0 || uri.UserInfo.Length > 0) return null;
@@ -411,7 +411,7 @@ public sealed class InstallNetworkProxy : IAsyncDisposable
         }
         // One request per connection: the next request may name another host and must be checked again.
         forwarded.Append("Connection: close\r\n\r\n");
-        return new ProxyRequest(false, uri.IdnHost, uri.Port, Encoding.Latin1.GetBytes(forwarded.ToString()));
+        return new ProxyRequest(false, uri.IdnHost.Trim('[', ']'), uri.Port, Encoding.Latin1.GetBytes(forwarded.ToString()));
     }
 
     private static string CreateDirectory()

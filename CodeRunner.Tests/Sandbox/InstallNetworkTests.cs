@@ -243,6 +243,7 @@ public sealed class InstallNetworkTests(VenvFixture venv) : IClassFixture<VenvFi
         var get = InstallNetworkProxy.ParseRequest(Encoding.ASCII.GetBytes("GET http://mirror.lan:8080/simple/x/ HTTP/1.1\r\nHost: mirror.lan:8080\r\nProxy-Connection: keep-alive\r\nConnection: keep-alive\r\n\r\n"))!;
 
         Assert.Equal((true, "pypi.org", 443), (connect.IsConnect, connect.Host, connect.Port));
+        Assert.Equal("::1", InstallNetworkProxy.ParseRequest(Encoding.ASCII.GetBytes("CONNECT [::1]:8080 HTTP/1.1\r\n\r\n"))!.Host);
         Assert.Equal((false, "mirror.lan", 8080), (get.IsConnect, get.Host, get.Port));
         Assert.Equal("GET /simple/x/ HTTP/1.1\r\nHost: mirror.lan:8080\r\nConnection: close\r\n\r\n", Encoding.ASCII.GetString(get.ForwardedHead!));
         Assert.Null(InstallNetworkProxy.ParseRequest(Encoding.ASCII.GetBytes("POST http://mirror.lan/ HTTP/1.1\r\n\r\n")));
