@@ -31,7 +31,9 @@ public sealed record CpuInfo(int Cores, double? MachinePercent, double? ProcessP
 public sealed record MemoryInfo(long? TotalBytes, long? AvailableBytes, long ProcessWorkingSetBytes, long ManagedHeapBytes);
 public sealed record DiskInfo(string Path, long TotalBytes, long FreeBytes, bool IsLow);
 /// <summary>How runs are isolated here (mirrors the sandbox's probe, in Core's words).</summary>
-public sealed record SandboxModeInfo(string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, string PythonVersion, string BasePythonPath, bool CgroupsAvailable);
+/// <param name="InstallNetwork">proxy (configured package indexes only), none, or host (unsafe).</param>
+public sealed record SandboxModeInfo(string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, string PythonVersion, string BasePythonPath, bool CgroupsAvailable,
+    string InstallNetwork);
 
 public sealed record SystemInfo(string AppVersion, string Runtime, string OperatingSystem, TimeSpan Uptime, CpuInfo Cpu, MemoryInfo Memory, DiskInfo Disk,
     int OpenCircuits, int RunningSandboxes, SandboxModeInfo Sandbox);
@@ -55,7 +57,7 @@ public sealed class SystemInfoService(DataDirectory data, ActiveRuns activeRuns,
         return new SystemInfo(AppVersion, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription,
             clock.GetUtcNow().UtcDateTime - process.StartTime.ToUniversalTime(),
             SampleCpu(process), ReadMemory(process), ReadDisk(), circuits.Count, activeRuns.LiveCount,
-            new SandboxModeInfo(info.Mode, info.IsIsolated, info.Reason, info.BubblewrapVersion, info.PythonVersion, info.BasePythonPath, info.CgroupsAvailable));
+            new SandboxModeInfo(info.Mode, info.IsIsolated, info.Reason, info.BubblewrapVersion, info.PythonVersion, info.BasePythonPath, info.CgroupsAvailable, info.InstallNetwork));
     }
 
     /// <summary>Free space of the disk holding data/; low below the configured MB or percentage.</summary>

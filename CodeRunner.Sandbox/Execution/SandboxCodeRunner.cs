@@ -56,7 +56,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
         // A real program, started the way users' programs are, in the real runs dir: the only proof that runs work.
         var probeFailure = capabilities.IsIsolated ? Task.Run(ProbeRunAsync).GetAwaiter().GetResult() : null;
         Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated && probeFailure is null, probeFailure ?? capabilities.Reason, capabilities.BubblewrapVersion,
-            BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable);
+            BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable, Tools.NetworkMode);
         if (probeFailure is not null) this.logger.LogError("SANDBOX BROKEN: a test program cannot run. {Reason}", probeFailure);
 
         if (!capabilities.IsIsolated)
@@ -138,7 +138,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
     }
 
     /// <summary>The sandbox of package tools (pip, conda): same isolation as runs, see <see cref="SandboxedTool"/>.</summary>
-    public SandboxedTool Tools => new(capabilities, options);
+    public SandboxedTool Tools => new(capabilities, options, BaseInterpreter.Path, logger);
 
     public IRunSession Start(RunRequest request, CancellationToken cancellationToken = default)
     {

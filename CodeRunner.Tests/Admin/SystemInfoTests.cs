@@ -29,6 +29,7 @@ public class SystemInfoTests
         Assert.True(second.Disk.IsLow);
         Assert.Equal(0, second.RunningSandboxes);
         Assert.False(string.IsNullOrEmpty(second.Sandbox.Mode));
+        Assert.Equal(second.Sandbox.IsIsolated ? "proxy" : "host", second.Sandbox.InstallNetwork);
         Assert.Null(first.Cpu.ProcessPercent);
     }
 
