@@ -77,7 +77,7 @@ public sealed class PostService(
         var key = viewer is not null ? "u:" + viewer.Id : viewerKey.Length > 80 ? viewerKey[..80] : viewerKey;
         var day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO PostViews (PostId, ViewerKey, Day) VALUES ({id}, {key}, {day}) ON CONFLICT DO NOTHING", cancellationToken);
+            $"""INSERT INTO "PostViews" ("PostId", "ViewerKey", "Day") VALUES ({id}, {key}, {day}) ON CONFLICT DO NOTHING""", cancellationToken);
         if (inserted == 0) return false;
         await db.Posts.Where(p => p.Id == id).ExecuteUpdateAsync(s => s.SetProperty(p => p.ViewCount, p => p.ViewCount + 1), cancellationToken);
         return true;

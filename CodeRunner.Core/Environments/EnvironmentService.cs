@@ -152,8 +152,8 @@ public sealed class EnvironmentService(
         }
 
         // Non-admins own one environment; the per-user key makes two racing creates of one user meet.
-        using var userLock = actor.IsAdmin ? null : locks.Acquire("user:" + actor.Id);
-        using var nameLock = locks.Acquire(name);
+        await using var userLock = actor.IsAdmin ? null : await locks.AcquireAsync("user:" + actor.Id, cancellationToken);
+        await using var nameLock = await locks.AcquireAsync(name, cancellationToken);
         var environment = await WithScopeAsync(async (scopeDb, _) =>
         {
             await RemoveStaleAsync(scopeDb, name, cancellationToken);
@@ -254,7 +254,7 @@ public sealed class EnvironmentService(
     public async Task DeleteAsync(UserRef actor, string name, CancellationToken cancellationToken = default)
     {
         var environment = await FindEditableAsync(actor, name, cancellationToken);
-        using var nameLock = locks.Acquire(environment.Name);
+        await using var nameLock = await locks.AcquireAsync(environment.Name, cancellationToken);
         if (await db.CodeExecutions.AnyAsync(x => x.Status == ExecutionStatus.Running && x.EnvironmentName == environment.Name, cancellationToken))
             throw new ConflictError("environments.in_use", $"A run is using environment '{environment.Name}'.", environment.Name);
         await RemoveDirectoryAsync(environment.Name);
@@ -315,7 +315,7 @@ public sealed class EnvironmentService(
             if (!environment.IsActive) throw new ConflictError("environments.not_ready", $"Environment '{name}' is not ready.", name);
             return environment.Name;
         });
-        using var nameLock = locks.Acquire(environmentName);
+        await using var nameLock = await locks.AcquireAsync(environmentName, cancellationToken);
         if (!manager.Exists(environmentName)) throw new NotFoundError("environment", environmentName);
         var lines = GuardAsync(
             token => operation(environmentName, token),
@@ -438,7 +438,8 @@ public sealed class EnvironmentService(
     {
         var stale = await context.PythonEnvironments.Where(e => !e.IsActive).ToListAsync(cancellationToken);
         // The caller holds the lock of `name` itself; any other busy name is a creation still running.
-        foreach (var environment in stale.Where(e => e.Name == name || !locks.IsBusy(e.Name)))
+        var busy = await locks.BusyAsync(stale.Select(e => e.Name), cancellationToken);
+        foreach (var environment in stale.Where(e => e.Name == name || !busy.Contains(e.Name)))
         {
             logger.LogWarning("Removing unfinished environment {Name} left by an interrupted creation", environment.Name);
             await RemoveDirectoryAsync(environment.Name);
@@ -463,7 +464,7 @@ public sealed class EnvironmentService(
 
     private async Task<EnvironmentSummary> DescribeAsync(UserRef actor, PythonEnvironment environment, string ownerUserName, CancellationToken cancellationToken)
     {
-        var busy = locks.IsBusy(environment.Name);
+        var busy = await locks.IsBusyAsync(environment.Name, cancellationToken);
         var environmentStats = busy || !environment.IsActive ? null : await stats.GetAsync(environment.Name, cancellationToken);
         return new EnvironmentSummary
         {

@@ -48,16 +48,18 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, 0, 0, 0) ON CONFLICT ("UserId", "Day") DO NOTHING""",
             cancellationToken);
+        // Unlimited = a limit no counter reaches, so the statement is the same on both databases (PostgreSQL cannot type a bare NULL parameter).
+        var cap = limit ?? int.MaxValue;
         var updated = kind switch
         {
             QuotaKind.Runs => await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "DailyUsages" SET "Runs" = "Runs" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "Runs" < {limit})""",
+                $"""UPDATE "DailyUsages" SET "Runs" = "Runs" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND "Runs" < {cap}""",
                 cancellationToken),
             QuotaKind.ApiCalls => await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "DailyUsages" SET "ApiCalls" = "ApiCalls" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "ApiCalls" < {limit})""",
+                $"""UPDATE "DailyUsages" SET "ApiCalls" = "ApiCalls" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND "ApiCalls" < {cap}""",
                 cancellationToken),
             _ => await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "DailyUsages" SET "AiRequests" = "AiRequests" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "AiRequests" < {limit})""",
+                $"""UPDATE "DailyUsages" SET "AiRequests" = "AiRequests" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND "AiRequests" < {cap}""",
                 cancellationToken),
         };
         if (updated == 1) return;
