@@ -39,6 +39,7 @@ public static class CoreServiceCollectionExtensions
         var provider = DatabaseConfiguration.ProviderOf(configuration);
         var connectionString = DatabaseConfiguration.ConnectionStringOf(configuration, provider, dataDirectory);
         services.AddDbContext<CodeRunnerDbContext>(options => options.UseCodeRunnerDatabase(provider, connectionString));
+        services.AddSingleton(new DatabaseSelection(provider));
         // Locks every web node on the database respects (one run per user, one operation per environment).
         services.AddSingleton(NodeIdentity.From(configuration));
         services.Configure<LeaseOptions>(configuration.GetSection(LeaseOptions.Section));

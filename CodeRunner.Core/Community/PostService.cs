@@ -15,7 +15,7 @@ public sealed class PostService(
     public async Task<Post> CreateAsync(UserRef actor, PostEdit edit, CancellationToken cancellationToken = default)
     {
         var valid = Validate(edit);
-        using var slot = await writeGate.EnterPostingAsync(actor, cancellationToken);
+        await using var slot = await writeGate.EnterPostingAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var post = new Post { AuthorId = actor.Id, Title = "", Content = "", CreatedAt = now };
         Apply(valid, post, now);

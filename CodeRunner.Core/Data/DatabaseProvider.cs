@@ -7,6 +7,13 @@ namespace CodeRunner.Core.Data;
 /// <summary>Which database holds the app's state: one SQLite file (default, one web node) or a PostgreSQL server (several nodes).</summary>
 public enum DatabaseProvider { Sqlite, Postgres }
 
+/// <summary>The database this app instance was configured with (a singleton, for code that must differ by provider).</summary>
+public sealed record DatabaseSelection(DatabaseProvider Provider)
+{
+    /// <summary>Several web nodes may share the database (PostgreSQL): shared state must live in it, not in a node's memory or disk.</summary>
+    public bool IsShared => Provider == DatabaseProvider.Postgres;
+}
+
 /// <summary>
 /// The one home of "Database:Provider" and "ConnectionStrings:Default": the app, the migration tool, the data copy
 /// and the tests all open the database through <see cref="UseCodeRunnerDatabase"/>.

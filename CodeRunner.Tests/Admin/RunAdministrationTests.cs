@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Admin;
 
 /// <summary>The admin's view of everyone's runs: filters, paging, per-day totals, the live view and 停止 with the real sandbox.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class RunAdministrationTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private async Task<UserRef> NewAdminAsync() => CodeRunnerAppFactory.RefOf(await app.CreateUserAsync(isAdmin: true, level: 4), isAdmin: true);

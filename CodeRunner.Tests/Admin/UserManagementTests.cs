@@ -14,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Admin;
 
 /// <summary>Creating, editing, resetting and deleting accounts through UserAdministrationService, on a real SQLite file.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class UserManagementTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private async Task<UserRef> NewAdminAsync() => CodeRunnerAppFactory.RefOf(await app.CreateUserAsync(isAdmin: true, level: 4), isAdmin: true);
