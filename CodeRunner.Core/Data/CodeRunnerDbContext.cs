@@ -39,6 +39,34 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
     /// <summary>The Data Protection key ring when several web nodes share a PostgreSQL database (SQLite keeps it in data/keys).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        ReplaceNulCharacters();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        ReplaceNulCharacters();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// PostgreSQL's text cannot hold U+0000 (SQLite's can), and a program's output or a pasted program may contain it:
+    /// on PostgreSQL it is stored as U+FFFD instead of failing the write.
+    /// </summary>
+    private void ReplaceNulCharacters()
+    {
+        if (!Database.IsNpgsql()) return;
+        ChangeTracker.DetectChanges();
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified)) continue;
+            foreach (var property in entry.Properties)
+                if (property.CurrentValue is string text && text.Contains('\0')) property.CurrentValue = text.Replace('\0', '\uFFFD');
+        }
+    }
+
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
         base.ConfigureConventions(builder);
