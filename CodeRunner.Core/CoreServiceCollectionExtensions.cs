@@ -44,6 +44,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(NodeIdentity.From(configuration));
         services.Configure<LeaseOptions>(configuration.GetSection(LeaseOptions.Section));
         services.AddSingleton<ILeaseStore, DatabaseLeases>();
+        services.AddSingleton<RemoteRunStops>();
+        services.AddHostedService(provider => provider.GetRequiredService<RemoteRunStops>());
 
         services.AddIdentityCore<AppUser>(options =>
             {

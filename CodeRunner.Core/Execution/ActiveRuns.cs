@@ -4,8 +4,9 @@ using CodeRunner.Sandbox.Execution;
 namespace CodeRunner.Core.Execution;
 
 /// <summary>A run in progress as the admin console sees it; usage is read live from the sandbox.</summary>
+/// <remarks><see cref="Node"/> is set for runs of another web node (shared database): their CPU and memory are not visible from here.</remarks>
 public sealed record LiveRunInfo(long ExecutionId, string UserId, string UserName, ExecutionOrigin Origin, string EnvironmentName,
-    DateTime StartedAtUtc, TimeSpan Elapsed, TimeSpan Cpu, double MemoryMb);
+    DateTime StartedAtUtc, TimeSpan Elapsed, TimeSpan Cpu, double MemoryMb, string? Node = null);
 
 /// <summary>
 /// Runs in progress on this node. Singleton, in memory: every live run of either origin with a handle to its sandbox
@@ -43,6 +44,9 @@ public sealed class ActiveRuns(TimeProvider clock)
         run.Session.Cancel();
         return true;
     }
+
+    /// <summary>Ids of the runs live on this node.</summary>
+    internal IReadOnlyList<long> Ids => live.Keys.ToList();
 
     internal LiveRunInfo? Find(long executionId) => Snapshot().FirstOrDefault(r => r.ExecutionId == executionId);
 

@@ -93,7 +93,7 @@ public class RunAdministrationTests(CodeRunnerAppFactory app) : IClassFixture<Co
         for (var attempt = 0; attempt < 100 && (live is null || live.MemoryMb < 30 || live.Cpu == TimeSpan.Zero); attempt++)
         {
             await Task.Delay(100);
-            live = (await RunsAsync(r => Task.FromResult(r.LiveRuns(admin)))).SingleOrDefault(l => l.ExecutionId == run.ExecutionId);
+            live = (await RunsAsync(r => r.LiveRunsAsync(admin))).SingleOrDefault(l => l.ExecutionId == run.ExecutionId);
         }
         Assert.NotNull(live);
         Assert.Equal(user.UserName, live.UserName);
@@ -106,7 +106,7 @@ public class RunAdministrationTests(CodeRunnerAppFactory app) : IClassFixture<Co
         var outcome = await run.Completion;
 
         Assert.Equal(ExecutionStatus.Cancelled, outcome.StatusName);
-        Assert.DoesNotContain(await RunsAsync(r => Task.FromResult(r.LiveRuns(admin))), l => l.ExecutionId == run.ExecutionId);
+        Assert.DoesNotContain(await RunsAsync(r => r.LiveRunsAsync(admin)), l => l.ExecutionId == run.ExecutionId);
         Assert.False(await RunsAsync(r => r.StopAsync(admin, run.ExecutionId)));
         await app.WithScopeAsync(async sp =>
         {

@@ -86,7 +86,7 @@ public class UserManagementTests(CodeRunnerAppFactory app) : IClassFixture<CodeR
         {
             await Assert.ThrowsAsync<ForbiddenError>(() => sp.GetRequiredService<UserDetailQueries>().GetAsync(user, other.Id));
             await Assert.ThrowsAsync<ForbiddenError>(() => sp.GetRequiredService<RunAdministration>().SearchAsync(user, new AdminRunFilter()));
-            Assert.Throws<ForbiddenError>(() => sp.GetRequiredService<RunAdministration>().LiveRuns(user));
+            await Assert.ThrowsAsync<ForbiddenError>(() => sp.GetRequiredService<RunAdministration>().LiveRunsAsync(user));
             await Assert.ThrowsAsync<ForbiddenError>(() => sp.GetRequiredService<RunAdministration>().StopAsync(user, 1));
             Assert.Throws<ForbiddenError>(() => sp.GetRequiredService<SystemInfoService>().Get(user));
         });

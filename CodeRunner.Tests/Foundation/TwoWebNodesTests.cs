@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CodeRunner.Core.Admin;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Core.Environments;
@@ -124,6 +125,25 @@ public class TwoWebNodesTests(TwoWebNodesFixture nodes) : IClassFixture<TwoWebNo
         var next = await nodes.NodeB.WithScopeAsync(sp => sp.GetRequiredService<IExecutionService>()
             .RunAsync(user, new ExecutionRequest { Code = "print(2)" }, ExecutionOrigin.Web, CancellationToken.None));
         Assert.Equal(ExecutionStatus.Success, next.StatusName);
+    }
+
+    [Fact]
+    public async Task The_admin_live_view_of_one_node_shows_and_stops_a_run_of_the_other()
+    {
+        var user = CodeRunnerAppFactory.RefOf(await nodes.NodeA.CreateUserAsync(level: 2));
+        var admin = CodeRunnerAppFactory.RefOf(await nodes.NodeB.CreateUserAsync(isAdmin: true), isAdmin: true);
+        await using var scopeA = nodes.NodeA.Services.CreateAsyncScope();
+        await using var running = await scopeA.ServiceProvider.GetRequiredService<IExecutionService>()
+            .StartAsync(user, new ExecutionRequest { Code = "import time\ntime.sleep(60)\n" }, ExecutionOrigin.Web, CancellationToken.None);
+
+        var seen = await nodes.NodeB.WithScopeAsync(sp => sp.GetRequiredService<RunAdministration>().LiveRunsAsync(admin));
+        var remote = Assert.Single(seen, r => r.ExecutionId == running.ExecutionId);
+        Assert.Equal("node-a", remote.Node);
+        Assert.Equal(user.UserName, remote.UserName);
+
+        Assert.True(await nodes.NodeB.WithScopeAsync(sp => sp.GetRequiredService<RunAdministration>().StopAsync(admin, running.ExecutionId)));
+        var outcome = await running.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(ExecutionStatus.Cancelled, outcome.StatusName);
     }
 
     [Fact]
