@@ -1,6 +1,9 @@
+using CodeRunner.Core.Backup;
+using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using CodeRunner.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.Foundation;
 
@@ -45,5 +48,22 @@ public class PostgresDatabaseTests
         var user = await db.Users.SingleAsync(u => u.CreatedAt == unspecified);
         Assert.Equal(DateTimeKind.Utc, user.CreatedAt.Kind);
         Assert.Equal(unspecified.Ticks, user.CreatedAt.Ticks);
+    }
+
+    [Fact]
+    public async Task On_PostgreSQL_the_SQLite_backup_and_restore_refuse_with_a_sentence_naming_pg_dump()
+    {
+        using var database = new PostgresTestDatabase();
+        await using var app = new CodeRunnerAppFactory().WithSetting("Database:Provider", "postgres").WithSetting("ConnectionStrings:Default", database.ConnectionString);
+        var admin = CodeRunnerAppFactory.RefOf(await app.CreateUserAsync(isAdmin: true), isAdmin: true);
+        await app.WithScopeAsync(async sp =>
+        {
+            var backups = sp.GetRequiredService<BackupService>();
+            Assert.Equal("backup.sqlite_only", (await Assert.ThrowsAsync<ConflictError>(() => backups.CreateAsync(admin))).Code);
+            Assert.Equal("backup.sqlite_only", (await Assert.ThrowsAsync<ConflictError>(() => backups.GetDatabaseInfoAsync(admin))).Code);
+            using var upload = new MemoryStream([0x50, 0x4B, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            Assert.Equal("backup.sqlite_only", (await Assert.ThrowsAsync<ConflictError>(() =>
+                sp.GetRequiredService<BackupRestoreService>().RestoreAsync(admin, upload, "x.zip"))).Code);
+        });
     }
 }
