@@ -36,7 +36,7 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
         var now = clock.GetUtcNow().UtcDateTime;
         if (expiresAtUtc is { } expiry && expiry <= now) throw new ValidationError("apikey.expiry_in_past", "expiresAt", "The expiry must be in the future.");
 
-        using var gate = await limitGate.EnterAsync("api-keys", actor.Id, cancellationToken);
+        await using var gate = await limitGate.EnterAsync("api-keys", actor.Id, cancellationToken);
         var (count, limit) = await GetUsageAsync(actor, cancellationToken);
         if (limit is { } max && count >= max)
             throw new QuotaExceededError("apikey.limit_reached", $"At most {max} API keys on this tier.", max, count, DateTime.MaxValue);

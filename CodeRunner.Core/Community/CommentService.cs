@@ -23,7 +23,7 @@ public sealed class CommentService(
             if (parent.IsDeleted) throw new NotFoundError("comment", pid);
         }
         Comment comment;
-        using (await writeGate.EnterCommentingAsync(actor, cancellationToken))
+        await using (await writeGate.EnterCommentingAsync(actor, cancellationToken))
         {
             comment = new Comment { PostId = postId, AuthorId = actor.Id, ParentId = parentId, Content = text, CreatedAt = clock.GetUtcNow().UtcDateTime };
             db.Comments.Add(comment);

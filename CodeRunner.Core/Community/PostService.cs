@@ -16,7 +16,7 @@ public sealed class PostService(
     public async Task<Post> CreateAsync(UserRef actor, PostEdit edit, CancellationToken cancellationToken = default)
     {
         var valid = Validate(edit);
-        using var slot = await writeGate.EnterPostingAsync(actor, cancellationToken);
+        await using var slot = await writeGate.EnterPostingAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var post = new Post { AuthorId = actor.Id, Title = "", Content = "", CreatedAt = now };
         Apply(valid, post, now);
@@ -78,7 +78,7 @@ public sealed class PostService(
         var key = viewer is not null ? "u:" + viewer.Id : viewerKey.Length > 80 ? viewerKey[..80] : viewerKey;
         var day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO PostViews (PostId, ViewerKey, Day) VALUES ({id}, {key}, {day}) ON CONFLICT DO NOTHING", cancellationToken);
+            $"""INSERT INTO "PostViews" ("PostId", "ViewerKey", "Day") VALUES ({id}, {key}, {day}) ON CONFLICT DO NOTHING""", cancellationToken);
         if (inserted == 0) return false;
         await db.Posts.Where(p => p.Id == id).ExecuteUpdateAsync(s => s.SetProperty(p => p.ViewCount, p => p.ViewCount + 1), cancellationToken);
         return true;

@@ -62,8 +62,8 @@ public sealed class EnvironmentLifecycleService(
         }
 
         // Non-admins own one environment; the per-user key makes two racing creates of one user meet.
-        using var userLock = actor.IsAdmin ? null : locks.Acquire("user:" + actor.Id);
-        using var nameLock = locks.Acquire(name);
+        await using var userLock = actor.IsAdmin ? null : await locks.AcquireAsync("user:" + actor.Id, cancellationToken);
+        await using var nameLock = await locks.AcquireAsync(name, cancellationToken);
         var environment = await operations.WithScopeAsync(async (scopeDb, _) =>
         {
             await RemoveStaleAsync(scopeDb, name, cancellationToken);
@@ -162,7 +162,7 @@ public sealed class EnvironmentLifecycleService(
     public async Task DeleteAsync(UserRef actor, string name, CancellationToken cancellationToken = default)
     {
         var environment = await EnvironmentAccess.FindEditableAsync(db, actor, name, cancellationToken);
-        using var nameLock = locks.Acquire(environment.Name);
+        await using var nameLock = await locks.AcquireAsync(environment.Name, cancellationToken);
         if (await db.CodeExecutions.AnyAsync(x => x.Status == ExecutionStatus.Running && x.EnvironmentName == environment.Name, cancellationToken))
             throw new ConflictError("environments.in_use", $"A run is using environment '{environment.Name}'.", environment.Name);
         await operations.RemoveDirectoryAsync(environment.Name);
@@ -178,7 +178,8 @@ public sealed class EnvironmentLifecycleService(
     {
         var stale = await context.PythonEnvironments.Where(e => !e.IsActive).ToListAsync(cancellationToken);
         // The caller holds the lock of `name` itself; any other busy name is a creation still running.
-        foreach (var environment in stale.Where(e => e.Name == name || !locks.IsBusy(e.Name)))
+        var busy = await locks.BusyAsync(stale.Select(e => e.Name), cancellationToken);
+        foreach (var environment in stale.Where(e => e.Name == name || !busy.Contains(e.Name)))
         {
             logger.LogWarning("Removing unfinished environment {Name} left by an interrupted creation", environment.Name);
             await operations.RemoveDirectoryAsync(environment.Name);

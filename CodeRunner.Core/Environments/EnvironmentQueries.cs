@@ -124,7 +124,7 @@ public sealed class EnvironmentQueries(
 
     private async Task<EnvironmentSummary> DescribeAsync(UserRef actor, PythonEnvironment environment, string ownerUserName, CancellationToken cancellationToken)
     {
-        var busy = locks.IsBusy(environment.Name);
+        var busy = await locks.IsBusyAsync(environment.Name, cancellationToken);
         var environmentStats = busy || !environment.IsActive ? null : await stats.GetAsync(environment.Name, cancellationToken);
         return new EnvironmentSummary
         {

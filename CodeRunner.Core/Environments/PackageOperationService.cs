@@ -62,7 +62,7 @@ public sealed class PackageOperationService(
             if (!environment.IsActive) throw new ConflictError("environments.not_ready", $"Environment '{name}' is not ready.", name);
             return environment.Name;
         });
-        using var nameLock = locks.Acquire(environmentName);
+        await using var nameLock = await locks.AcquireAsync(environmentName, cancellationToken);
         if (!manager.Exists(environmentName)) throw new NotFoundError("environment", environmentName);
         var lines = operations.GuardAsync(
             token => operation(environmentName, token),

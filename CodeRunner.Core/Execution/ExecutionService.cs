@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Coordination;
 using CodeRunner.Core.Data;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Tiers;
@@ -21,6 +22,8 @@ public sealed class ExecutionService(
     ICodeRunner runner,
     EnvironmentQueries environments,
     ActiveRuns activeRuns,
+    ILeaseStore leases,
+    NodeIdentity node,
     RunAdmission admission,
     IServiceScopeFactory scopes,
     IOptions<ExecutionOptions> options,
@@ -33,10 +36,10 @@ public sealed class ExecutionService(
         ValidateStdin(request.Stdin);
         var interpreter = await ResolveEnvironmentAsync(actor, request.EnvironmentName, cancellationToken);
 
-        // One run at a time per user from the page; the REST API is bounded by its own quota and rate limit.
-        var gated = origin == ExecutionOrigin.Web;
-        if (gated && !activeRuns.TryEnter(actor.Id))
-            throw new ConflictError("execution.already_running", "A run of this user is still going.");
+        // One run at a time per user from the page, on every web node (a database lease); the REST API is bounded by its own quota and rate limit.
+        var userLease = origin == ExecutionOrigin.Web
+            ? await leases.TryAcquireAsync(RunLeaseKey(actor.Id), cancellationToken) ?? throw new ConflictError("execution.already_running", "A run of this user is still going.")
+            : null;
         IDisposable? slot = null;
         try
         {
@@ -64,6 +67,7 @@ public sealed class ExecutionService(
                 IsApiCall = origin == ExecutionOrigin.Api,
                 SnippetId = snippetId,
                 EnvironmentName = interpreter.Name,
+                Node = node.Name,
             };
             // The quota reserve, the run row and its audit row are one commit: all three or none.
             await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
@@ -76,7 +80,6 @@ public sealed class ExecutionService(
                     cancellationToken: cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
-            if (gated) activeRuns.Attach(actor.Id, row.Id);
 
             IRunSession session;
             try
@@ -108,20 +111,23 @@ public sealed class ExecutionService(
             slot = null;
             return new ExecutionRun(row.Id, session, options.Value.StoredOutputChars,
                 (result, outcome, output) => RecordAsync(row.Id, result, outcome, output),
-                () =>
+                async () =>
                 {
                     activeRuns.Unregister(executionId);
                     heldSlot.Dispose();
-                    if (gated) activeRuns.Leave(actor.Id);
+                    if (userLease is not null) await userLease.DisposeAsync();
                 }, logger);
         }
         catch
         {
             slot?.Dispose();
-            if (gated) activeRuns.Leave(actor.Id);
+            if (userLease is not null) await userLease.DisposeAsync();
             throw;
         }
     }
+
+    /// <summary>The lease a user's page run holds while it runs.</summary>
+    internal static string RunLeaseKey(string userId) => "run:" + userId;
 
     /// <summary>The tier's cap on API runs at once (admins get the highest tier's).</summary>
     private int? ParallelApiRunsOf(UserRef actor)
@@ -212,10 +218,10 @@ internal sealed class ExecutionRun : IExecutionRun
     private readonly Channel<ExecutionEvent> events = Channel.CreateUnbounded<ExecutionEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly int storedOutputChars;
     private readonly Func<RunResult, ExecutionOutcome, StoredOutput, Task> record;
-    private readonly Action release;
+    private readonly Func<ValueTask> release;
     private readonly ILogger logger;
 
-    public ExecutionRun(long executionId, IRunSession session, int storedOutputChars, Func<RunResult, ExecutionOutcome, StoredOutput, Task> record, Action release, ILogger logger)
+    public ExecutionRun(long executionId, IRunSession session, int storedOutputChars, Func<RunResult, ExecutionOutcome, StoredOutput, Task> record, Func<ValueTask> release, ILogger logger)
     {
         ExecutionId = executionId;
         this.session = session;
@@ -293,7 +299,7 @@ internal sealed class ExecutionRun : IExecutionRun
         }
         finally
         {
-            release();
+            await release();
             events.Writer.TryComplete();
         }
     }

@@ -15,7 +15,7 @@ public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, 
     public async Task<Snippet> CreateAsync(UserRef actor, SnippetEdit edit, CancellationToken cancellationToken = default)
     {
         var normalized = Validate(edit);
-        using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
+        await using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
         await EnsureBelowLimitAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var snippet = new Snippet { UserId = actor.Id, Title = "", Code = "", CreatedAt = now };
@@ -56,7 +56,7 @@ public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, 
     public async Task<Snippet> CopyAsync(UserRef actor, int id, CancellationToken cancellationToken = default)
     {
         var source = await GetAsync(actor, id, cancellationToken);
-        using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
+        await using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
         await EnsureBelowLimitAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var copy = new Snippet

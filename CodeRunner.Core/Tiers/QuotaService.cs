@@ -54,17 +54,19 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
         // A limit of 0 would be passed by the insert of a first row.
         if (limit <= 0) throw exhausted();
 
+        // Unlimited = a cap no counter reaches, so the statement is the same on both databases (PostgreSQL cannot type a bare NULL parameter).
+        var cap = limit ?? int.MaxValue;
         var (runs, apiCalls, aiRequests) = kind switch { QuotaKind.Runs => (1, 0, 0), QuotaKind.ApiCalls => (0, 1, 0), _ => (0, 0, 1) };
         var used = kind switch
         {
             QuotaKind.Runs => await db.Database.SqlQuery<int>(
-                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "Runs" = "DailyUsages"."Runs" + 1 WHERE {limit} IS NULL OR "DailyUsages"."Runs" < {limit} RETURNING "Runs" AS "Value" """)
+                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "Runs" = "DailyUsages"."Runs" + 1 WHERE "DailyUsages"."Runs" < {cap} RETURNING "Runs" AS "Value" """)
                 .ToListAsync(cancellationToken),
             QuotaKind.ApiCalls => await db.Database.SqlQuery<int>(
-                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "ApiCalls" = "DailyUsages"."ApiCalls" + 1 WHERE {limit} IS NULL OR "DailyUsages"."ApiCalls" < {limit} RETURNING "ApiCalls" AS "Value" """)
+                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "ApiCalls" = "DailyUsages"."ApiCalls" + 1 WHERE "DailyUsages"."ApiCalls" < {cap} RETURNING "ApiCalls" AS "Value" """)
                 .ToListAsync(cancellationToken),
             _ => await db.Database.SqlQuery<int>(
-                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "AiRequests" = "DailyUsages"."AiRequests" + 1 WHERE {limit} IS NULL OR "DailyUsages"."AiRequests" < {limit} RETURNING "AiRequests" AS "Value" """)
+                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "AiRequests" = "DailyUsages"."AiRequests" + 1 WHERE "DailyUsages"."AiRequests" < {cap} RETURNING "AiRequests" AS "Value" """)
                 .ToListAsync(cancellationToken),
         };
         if (used.Count == 1) return new QuotaStatus(kind, used[0], limit, resets);

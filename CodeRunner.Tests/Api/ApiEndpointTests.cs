@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.Api;
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class ApiEndpointTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Community;
 
 /// <summary>The community's rules on a real SQLite database, through the Core services.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class CommunityServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private Task<T> With<T>(Func<IServiceProvider, Task<T>> action) => app.WithScopeAsync(action);

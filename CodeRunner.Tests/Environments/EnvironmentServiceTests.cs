@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Environments;
 
 /// <summary>Core rules of environments against real SQLite and the real venv backend with a local wheelhouse.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IClassFixture<EnvironmentsAppFixture>
 {
     private const string Shared = EnvironmentsAppFixture.SharedName;

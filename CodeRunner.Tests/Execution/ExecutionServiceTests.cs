@@ -14,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Execution;
 
 /// <summary>ExecutionService with the real database and the real sandbox.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 [Collection(ExecutionCollection.Name)]
 public class ExecutionServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
