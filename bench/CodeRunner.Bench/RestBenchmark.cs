@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using CodeRunner.Core.Accounts;
 using CodeRunner.Core.ApiKeys;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Execution;
 using CodeRunner.Sandbox.Execution;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -135,9 +136,10 @@ public static class RestBenchmark
             builder.UseSetting("Admin:InitialPassword", "Bench-Admin-Pass-1");
             // The bench user (level 4: no daily quota) may have 16 API runs at once, and the machine 16 sandboxes.
             builder.UseSetting("Execution:MaxConcurrentRuns", Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            builder.UseSetting("Execution:ParallelApiRunsByLevel:3", Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Api:RateLimitPerMinute", "1000000");
             foreach (var (key, value) in settings) builder.UseSetting(key, value);
+            // An array setting would be appended to the defaults, not replace them.
+            builder.ConfigureServices(services => services.PostConfigure<ExecutionOptions>(o => o.ParallelApiRunsByLevel = [.. o.ParallelApiRunsByLevel.Select(_ => Concurrency)]));
         }
     }
 }
