@@ -165,9 +165,8 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
             _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
             throw;
         }
-        // bwrap and GNU time both report a child killed by signal N as exit code 128+N.
-        var signalAsExitCode = capabilities.IsIsolated || capabilities.Settings.GnuTimePath is not null;
-        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode, capabilities.Settings, capabilities.IsIsolated, Sweeper, logger, cancellationToken);
+        // bwrap, GNU time and System.Diagnostics.Process all report a child killed by signal N as exit code 128+N.
+        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode: true, capabilities.Settings, capabilities.IsIsolated, Sweeper, logger, cancellationToken);
     }
 
     /// <summary>The full command of a run (exposed for tests and diagnostics).</summary>
