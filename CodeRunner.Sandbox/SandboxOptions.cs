@@ -36,4 +36,6 @@ public sealed class SandboxOptions
     public int ToolTimeoutMinutes { get; set; } = 30;
     public int ToolMemoryMb { get; set; } = 2048;
     public int ToolScratchMb { get; set; } = 512;
+    /// <summary>Sandboxes started ahead of runs ("Sandbox:WarmPool:Size" etc.).</summary>
+    public Execution.WarmPoolOptions WarmPool { get; set; } = new();
 }

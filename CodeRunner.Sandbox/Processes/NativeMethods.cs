@@ -22,6 +22,7 @@ internal static unsafe partial class NativeMethods
     public const int MNT_DETACH = 2;
     public const ulong MS_NOSUID = 2;
     public const ulong MS_NODEV = 4;
+    public const ulong MS_REMOUNT = 32;
     public const ulong MS_BIND = 4096;
     public const ulong MS_SHARED = 1 << 20;
 

@@ -77,6 +77,9 @@ public sealed class RunningProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Restarts the wall clock: a warm pool member's run starts when it is claimed, not when its sandbox started.</summary>
+    public void RestartWallClock() => wallClock.Restart();
+
     /// <summary>Closes stdin after what was written so far (programs reading to EOF finish).</summary>
     public void CloseStdin() => stdin.Writer.TryComplete();
 
