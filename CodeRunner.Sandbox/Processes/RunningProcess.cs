@@ -153,21 +153,30 @@ public sealed class RunningProcess : IAsyncDisposable
         var decoder = new UTF8Encoding(false).GetDecoder();
         var buffer = new byte[16 * 1024];
         var chars = new char[buffer.Length + 4];
+        var drained = Task.Delay(Timeout.Infinite, drain.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         try
         {
             while (true)
             {
-                var count = await stream.ReadAsync(buffer, drain.Token);
+                // Never a cancelled read: on a busy machine this loop may run late, and what the program wrote is
+                // still in the pipe. Only a read that is still waiting when the drain time is up is given up.
+                var read = stream.ReadAsync(buffer).AsTask();
+                if (!read.IsCompleted && await Task.WhenAny(read, drained) != read && await Task.WhenAny(read, Task.Delay(50)) != read)
+                {
+                    // A process left behind (outside a sandbox) still holds the pipe: the run has ended. The read fails once CliWrap closes the pipe.
+                    _ = read.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                    break;
+                }
+                var count = await read;
                 if (count == 0) break;
                 var charCount = decoder.GetChars(buffer, 0, count, chars, 0, flush: false);
                 if (charCount > 0) events.Writer.TryWrite(new CommandOutput(kind, new string(chars, 0, charCount)));
             }
         }
-        catch (OperationCanceledException)
-        {
-            // A process left behind (outside a sandbox) still holds the pipe: stop reading, the run has ended.
-        }
         catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
         {
         }
         var tail = decoder.GetChars([], 0, 0, chars, 0, flush: true);

@@ -141,6 +141,19 @@ public sealed class WarmPoolTests(SandboxFixture sandbox) : IClassFixture<Sandbo
     }
 
     [Fact]
+    public async Task Concurrent_runs_warm_and_cold_all_deliver_their_output()
+    {
+        sandbox.RequireBubblewrap();
+        var runs = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() => sandbox.RunAsync(sandbox.Request($"print('run-{i}')")))));
+
+        for (var i = 0; i < runs.Length; i++)
+        {
+            Assert.True(runs[i].Result.Status == RunStatus.Success, runs[i].ToString());
+            Assert.Equal($"run-{i}\n", runs[i].Stdout);
+        }
+    }
+
+    [Fact]
     public async Task Idle_pool_memory_is_measured()
     {
         sandbox.RequireBubblewrap();

@@ -70,8 +70,11 @@ public static class SandboxBenchmark
     private static async Task RunOnceAsync(SandboxCodeRunner runner, string python)
     {
         await using var session = runner.Start(new RunRequest { Code = HelloWorld, InterpreterPath = python });
+        var output = new System.Text.StringBuilder();
+        await foreach (var runEvent in session.Events.ReadAllAsync()) if (runEvent is RunOutput text) output.Append(text.Text);
         var result = await session.Completion;
-        if (result.Status != RunStatus.Success) throw new InvalidOperationException($"benchmark run failed: {result.Status}");
+        if (result.Status != RunStatus.Success || output.ToString() != "hello world\n")
+            throw new InvalidOperationException($"benchmark run failed: {result.Status}, output '{output}'");
     }
 
     private static async Task<double> MedianAsync(Func<Task> action)
