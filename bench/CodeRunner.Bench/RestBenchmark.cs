@@ -60,6 +60,10 @@ public static class RestBenchmark
             Console.WriteLine($"bare spawns/s at {Concurrency}:     {bareRate,7:F1}");
             Console.WriteLine($"REST runs/s at {Concurrency}:       {restRate,7:F1}");
             Console.WriteLine($"REST / bare at {Concurrency}:       {restRate / bareRate,7:F2}x  (target >= 0.8x)");
+            var pool = runner.WarmPool;
+            Console.WriteLine(pool.Enabled
+                ? $"warm pool: {pool.WarmRuns} runs warm, {pool.ColdRuns} cold; {pool.Ready} ready, idle memory {pool.IdleMemoryBytes / (1024.0 * 1024.0):F1} MB"
+                : "warm pool: off");
             Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
             return 0;
         }
