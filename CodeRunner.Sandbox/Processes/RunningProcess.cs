@@ -193,6 +193,10 @@ public sealed class RunningProcess : IAsyncDisposable
         {
             // Killed on request: CliWrap throws once the process is gone; WatchExitAsync saw how it ended.
         }
+        catch (TimeoutException)
+        {
+            // CliWrap could not see the process die within 3 s of the kill; the run still ends, with no exit code.
+        }
         MarkExited();
         // System.Diagnostics.Process reports death by signal N as exit code 128+N, as bwrap and GNU time do.
         var status = new CommandExitStatus(exitCode, null, wallTime, ResourceUsage.None, killed);
