@@ -18,8 +18,12 @@ namespace CodeRunner.Sandbox.Processes;
 /// </summary>
 public sealed class RunningProcess : IAsyncDisposable
 {
-    /// <summary>How long output may keep arriving after the process exited (a leftover writer cannot hold a run open).</summary>
-    private static readonly TimeSpan DrainAfterExit = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long output may keep arriving after the process exited (a leftover writer outside a sandbox cannot hold a
+    /// run open; inside one the pid namespace dies with the run, so the pipes close at once). Seconds, not
+    /// milliseconds: on a loaded machine the reading loop itself can be that late, and what is in the pipe must not be lost.
+    /// </summary>
+    private static readonly TimeSpan DrainAfterExit = TimeSpan.FromSeconds(5);
 
     private readonly Channel<CommandEvent> events = Channel.CreateUnbounded<CommandEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<byte[]> stdin = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
@@ -161,7 +165,7 @@ public sealed class RunningProcess : IAsyncDisposable
                 // Never a cancelled read: on a busy machine this loop may run late, and what the program wrote is
                 // still in the pipe. Only a read that is still waiting when the drain time is up is given up.
                 var read = stream.ReadAsync(buffer).AsTask();
-                if (!read.IsCompleted && await Task.WhenAny(read, drained) != read && await Task.WhenAny(read, Task.Delay(50)) != read)
+                if (!read.IsCompleted && await Task.WhenAny(read, drained) != read && await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(1))) != read)
                 {
                     // A process left behind (outside a sandbox) still holds the pipe: the run has ended. The read fails once CliWrap closes the pipe.
                     _ = read.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
