@@ -45,6 +45,8 @@ public sealed class SandboxOptions
     public int ToolTimeoutMinutes { get; set; } = 30;
     public int ToolMemoryMb { get; set; } = 2048;
     public int ToolScratchMb { get; set; } = 512;
+    /// <summary>Sandboxes started ahead of runs ("Sandbox:WarmPool:Size" etc.).</summary>
+    public Execution.WarmPoolOptions WarmPool { get; set; } = new();
 }
 
 /// <summary>Values of <see cref="SandboxOptions.InstallNetwork"/>.</summary>

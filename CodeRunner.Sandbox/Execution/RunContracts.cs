@@ -93,4 +93,6 @@ public interface ICodeRunner
     SandboxInfo Info { get; }
     /// <summary>Starts a run now; cancellation of the token cancels the run.</summary>
     IRunSession Start(RunRequest request, CancellationToken cancellationToken = default);
+    /// <summary>The warm pool's state (sandboxes started ahead of runs), for the admin console.</summary>
+    WarmPoolStatus WarmPool => new(false, 0, 0, 0, 0);
 }
