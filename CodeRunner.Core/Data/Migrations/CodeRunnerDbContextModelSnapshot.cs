@@ -372,7 +372,7 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasIndex("AuthorId", "CreatedAt");
 
-                    b.HasIndex("PostId", "CreatedAt");
+                    b.HasIndex("PostId", "ParentId", "CreatedAt");
 
                     b.ToTable("Comments");
                 });
@@ -680,6 +680,8 @@ namespace CodeRunner.Core.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Day");
 
                     b.HasIndex("PostId", "ViewerKey", "Day")
                         .IsUnique();
