@@ -387,7 +387,7 @@ namespace CodeRunner.Core.Postgres.Migrations
 
                     b.HasIndex("AuthorId", "CreatedAt");
 
-                    b.HasIndex("PostId", "CreatedAt");
+                    b.HasIndex("PostId", "ParentId", "CreatedAt");
 
                     b.ToTable("Comments");
                 });
@@ -711,6 +711,8 @@ namespace CodeRunner.Core.Postgres.Migrations
                         .HasColumnType("character varying(80)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Day");
 
                     b.HasIndex("PostId", "ViewerKey", "Day")
                         .IsUnique();
