@@ -9,6 +9,7 @@ using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Coordination;
 using CodeRunner.Core.Data;
 using CodeRunner.Core.Tiers;
 using CodeRunner.Sandbox;
@@ -35,8 +36,16 @@ public static class CoreServiceCollectionExtensions
             if (string.IsNullOrWhiteSpace(configuration["Sandbox:EnvironmentsDirectory"])) options.EnvironmentsDirectory = dataDirectory.Sub("envs");
         });
 
-        services.AddDbContext<CodeRunnerDbContext>(options =>
-            options.UseSqlite(configuration.GetConnectionString("Default") ?? $"Data Source={dataDirectory.DatabasePath};Cache=Shared;Pooling=True;Default Timeout=30"));
+        var provider = DatabaseConfiguration.ProviderOf(configuration);
+        var connectionString = DatabaseConfiguration.ConnectionStringOf(configuration, provider, dataDirectory);
+        services.AddDbContext<CodeRunnerDbContext>(options => options.UseCodeRunnerDatabase(provider, connectionString));
+        services.AddSingleton(new DatabaseSelection(provider));
+        // Locks every web node on the database respects (one run per user, one operation per environment).
+        services.AddSingleton(NodeIdentity.From(configuration));
+        services.Configure<LeaseOptions>(configuration.GetSection(LeaseOptions.Section));
+        services.AddSingleton<ILeaseStore, DatabaseLeases>();
+        services.AddSingleton<RemoteRunStops>();
+        services.AddHostedService(provider => provider.GetRequiredService<RemoteRunStops>());
 
         services.AddIdentityCore<AppUser>(options =>
             {
@@ -65,6 +74,8 @@ public static class CoreServiceCollectionExtensions
         services.Configure<AdminBootstrapOptions>(configuration.GetSection(AdminBootstrapOptions.Section));
 
         services.AddScoped<AuditService>();
+        services.AddSingleton<AuditWriteBehind>();
+        services.AddHostedService<AuditWriteBehindWriter>();
         services.AddScoped<AccountService>();
         services.AddSingleton<SignInThrottle>();
         services.AddScoped<AuditQueries>();

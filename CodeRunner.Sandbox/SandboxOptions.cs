@@ -27,13 +27,32 @@ public sealed class SandboxOptions
     /// <summary>How often the resident memory of a run's process tree is checked.</summary>
     public int MemoryPollMilliseconds { get; set; } = 100;
     /// <summary>
-    /// Network of package installs (they run inside the sandbox): "none" (default; installs use local
-    /// wheelhouses via find-links) or "host" (the host's network, so indexes and mirrors are reachable;
-    /// so is everything on the host's loopback: only for hosts where nothing listens there).
+    /// Network of package installs (they run inside the sandbox): "proxy" (default; the sandbox keeps its own
+    /// empty network and reaches only the configured package indexes through a host-side proxy, see
+    /// <see cref="Isolation.InstallNetworkProxy"/>), "none" (no network: local wheelhouses only) or "host"
+    /// (unsafe: the host's network, so everything on the host's loopback, the app included, is reachable).
     /// </summary>
-    public string InstallNetwork { get; set; } = "none";
+    public string InstallNetwork { get; set; } = InstallNetworkModes.Proxy;
+    /// <summary>More host[:port] entries the install proxy lets through (default port 443, TLS only), e.g. a mirror's download CDN.</summary>
+    public List<string> InstallNetworkAllowedHosts { get; set; } = [];
+    /// <summary>Connections one install may have open through the proxy at once.</summary>
+    public int InstallProxyMaxConnections { get; set; } = 32;
+    /// <summary>A proxied connection with no bytes either way for this long is closed.</summary>
+    public int InstallProxyIdleTimeoutSeconds { get; set; } = 120;
+    /// <summary>Bytes one install may move through the proxy (both directions), in MB.</summary>
+    public int InstallProxyMaxMegabytes { get; set; } = 4096;
     /// <summary>Time, memory and scratch tmpfs (RAM) of one package tool invocation inside the sandbox.</summary>
     public int ToolTimeoutMinutes { get; set; } = 30;
     public int ToolMemoryMb { get; set; } = 2048;
     public int ToolScratchMb { get; set; } = 512;
+    /// <summary>Sandboxes started ahead of runs ("Sandbox:WarmPool:Size" etc.).</summary>
+    public Execution.WarmPoolOptions WarmPool { get; set; } = new();
+}
+
+/// <summary>Values of <see cref="SandboxOptions.InstallNetwork"/>.</summary>
+public static class InstallNetworkModes
+{
+    public const string Proxy = "proxy";
+    public const string None = "none";
+    public const string Host = "host";
 }

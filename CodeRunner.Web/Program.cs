@@ -1,6 +1,8 @@
 using CodeRunner.Core;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
+using CodeRunner.Core.Execution;
+// The one Web file that names the Sandbox project: it composes the app (AddCodeRunnerSandbox); pages and the API see Core only.
 using CodeRunner.Sandbox;
 using CodeRunner.Web.Admin;
 using CodeRunner.Web.Api;

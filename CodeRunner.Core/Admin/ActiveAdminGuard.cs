@@ -7,7 +7,7 @@ namespace CodeRunner.Core.Admin;
 /// <summary>
 /// Keeps at least one active admin. A change that could remove one (deactivate, demote, delete) runs through
 /// <see cref="ChangeAsync"/>: one at a time in this process, inside a transaction (an IMMEDIATE one on SQLite, so
-/// writers of other processes queue too) that is rolled back when no active admin is left afterwards. Checking after
+/// writers of other processes queue too; on PostgreSQL an advisory lock queues the other web nodes) that is rolled back when no active admin is left afterwards. Checking after
 /// the write, in the same transaction, is what makes two admins demoting each other at once safe.
 /// </summary>
 public sealed class ActiveAdminGuard
@@ -20,6 +20,8 @@ public sealed class ActiveAdminGuard
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Other nodes on a shared PostgreSQL database queue here too (released when the transaction ends).
+            if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(7262001)", cancellationToken);
             try
             {
                 var result = await change();

@@ -1,5 +1,6 @@
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Coordination;
 using CodeRunner.Core.Data;
 using CodeRunner.Core.Execution;
 using Microsoft.EntityFrameworkCore;
@@ -22,7 +23,7 @@ public sealed record AdminRunFilter
 }
 
 /// <summary>Everyone's runs for admins: the filtered list, totals per day, the live view and 停止.</summary>
-public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeRuns, AuditService audit, TimeProvider clock)
+public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeRuns, RemoteRunStops remoteStops, AuditService audit, TimeProvider clock)
 {
     public const int MaxChartDays = 366;
 
@@ -52,11 +53,24 @@ public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeR
             counts.Where(c => DateOnly.FromDateTime(c.Day) == day).ToDictionary(c => c.Status, c => c.Count))).ToList();
     }
 
-    /// <summary>Runs in progress right now (both origins), with elapsed time, CPU and memory.</summary>
-    public IReadOnlyList<LiveRunInfo> LiveRuns(UserRef actor)
+    /// <summary>
+    /// Runs in progress right now (both origins), with elapsed time, CPU and memory; on a shared database also the runs of
+    /// the other web nodes, read from the database (with their node's name; their CPU and memory show on their node).
+    /// </summary>
+    public async Task<IReadOnlyList<LiveRunInfo>> LiveRunsAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
         UserAdministrationService.RequireAdmin(actor);
-        return activeRuns.Snapshot();
+        var local = activeRuns.Snapshot();
+        if (!remoteStops.Enabled) return local;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var localIds = local.Select(r => r.ExecutionId).ToList();
+        var others = await (from e in db.CodeExecutions.AsNoTracking()
+                            where e.Status == ExecutionStatus.Running && e.Node != remoteStops.NodeName && !localIds.Contains(e.Id)
+                            join u in db.Users on e.UserId equals u.Id
+                            select new { e.Id, e.UserId, u.UserName, e.IsApiCall, e.EnvironmentName, e.CreatedAt, e.Node }).ToListAsync(cancellationToken);
+        return local.Concat(others.Select(o => new LiveRunInfo(o.Id, o.UserId, o.UserName ?? "", o.IsApiCall ? ExecutionOrigin.Api : ExecutionOrigin.Web,
+                o.EnvironmentName, o.CreatedAt, now - o.CreatedAt, TimeSpan.Zero, 0, o.Node ?? "")))
+            .OrderBy(r => r.StartedAtUtc).ThenBy(r => r.ExecutionId).ToList();
     }
 
     /// <summary>Stops anyone's run (it ends as cancelled and is recorded so). False when it had already ended.</summary>
@@ -64,7 +78,13 @@ public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeR
     {
         UserAdministrationService.RequireAdmin(actor);
         var run = activeRuns.Find(executionId);
-        if (run is null || !activeRuns.TryCancel(executionId)) return false;
+        if (run is null)
+        {
+            // Another node's run: that node stops it when it sees the request (within a few seconds).
+            run = (await LiveRunsAsync(actor, cancellationToken)).FirstOrDefault(r => r.ExecutionId == executionId && r.Node is not null);
+            if (run is null || !await remoteStops.RequestAsync(executionId, cancellationToken)) return false;
+        }
+        else if (!activeRuns.TryCancel(executionId)) return false;
         await audit.RecordAsync(actor, "admin.run_stop", "execution", executionId,
             new { owner = run.UserName, elapsedMs = (long)run.Elapsed.TotalMilliseconds, origin = run.Origin.ToString().ToLowerInvariant() },
             cancellationToken: cancellationToken);

@@ -31,10 +31,15 @@ public sealed record CpuInfo(int Cores, double? MachinePercent, double? ProcessP
 public sealed record MemoryInfo(long? TotalBytes, long? AvailableBytes, long ProcessWorkingSetBytes, long ManagedHeapBytes);
 public sealed record DiskInfo(string Path, long TotalBytes, long FreeBytes, bool IsLow);
 /// <summary>How runs are isolated here (mirrors the sandbox's probe, in Core's words).</summary>
-public sealed record SandboxModeInfo(string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, string PythonVersion, string BasePythonPath, bool CgroupsAvailable);
+/// <param name="InstallNetwork">proxy (configured package indexes only), none, or host (unsafe).</param>
+public sealed record SandboxModeInfo(string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, string PythonVersion, string BasePythonPath, bool CgroupsAvailable,
+    string InstallNetwork);
+
+/// <summary>Sandboxes started ahead of runs: how many are ready, the memory they hold while idle, runs served warm and cold.</summary>
+public sealed record WarmPoolInfo(bool Enabled, int Ready, long IdleMemoryBytes, long WarmRuns, long ColdRuns);
 
 public sealed record SystemInfo(string AppVersion, string Runtime, string OperatingSystem, TimeSpan Uptime, CpuInfo Cpu, MemoryInfo Memory, DiskInfo Disk,
-    int OpenCircuits, int RunningSandboxes, SandboxModeInfo Sandbox);
+    int OpenCircuits, int RunningSandboxes, SandboxModeInfo Sandbox, WarmPoolInfo WarmPool);
 
 /// <summary>The system page: CPU, memory, the data directory's disk, circuits, sandboxes. Admins only. Singleton (keeps the previous CPU sample).</summary>
 public sealed class SystemInfoService(DataDirectory data, ActiveRuns activeRuns, OpenCircuitCounter circuits, ICodeRunner runner, IOptions<SystemOptions> options, TimeProvider clock)
@@ -52,10 +57,12 @@ public sealed class SystemInfoService(DataDirectory data, ActiveRuns activeRuns,
         UserAdministrationService.RequireAdmin(actor);
         using var process = Process.GetCurrentProcess();
         var info = runner.Info;
+        var pool = runner.WarmPool;
         return new SystemInfo(AppVersion, RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription,
             clock.GetUtcNow().UtcDateTime - process.StartTime.ToUniversalTime(),
             SampleCpu(process), ReadMemory(process), ReadDisk(), circuits.Count, activeRuns.LiveCount,
-            new SandboxModeInfo(info.Mode, info.IsIsolated, info.Reason, info.BubblewrapVersion, info.PythonVersion, info.BasePythonPath, info.CgroupsAvailable));
+            new SandboxModeInfo(info.Mode, info.IsIsolated, info.Reason, info.BubblewrapVersion, info.PythonVersion, info.BasePythonPath, info.CgroupsAvailable, info.InstallNetwork),
+            new WarmPoolInfo(pool.Enabled, pool.Ready, pool.IdleMemoryBytes, pool.WarmRuns, pool.ColdRuns));
     }
 
     /// <summary>Free space of the disk holding data/; low below the configured MB or percentage.</summary>

@@ -51,7 +51,7 @@ public sealed class UserAdministrationService(
     CodeRunnerDbContext db,
     UserManager<AppUser> users,
     AuditService audit,
-    EnvironmentService environments,
+    EnvironmentLifecycleService environments,
     ActiveAdminGuard guard,
     TimeProvider clock,
     ILogger<UserAdministrationService> logger)
@@ -251,7 +251,7 @@ public sealed class UserAdministrationService(
         if (await db.CodeExecutions.AnyAsync(e => e.UserId == userId && e.Status == ExecutionStatus.Running, cancellationToken))
             throw new ConflictError("admin.user_has_running_runs", "The user has runs in progress; stop them first.", userName);
 
-        // Environment directories live on disk; EnvironmentService removes them (refusing while one is in use).
+        // Environment directories live on disk; EnvironmentLifecycleService removes them (refusing while one is in use).
         var ownedEnvironments = await db.PythonEnvironments.AsNoTracking().Where(e => e.OwnerId == userId).Select(e => e.Name).ToListAsync(cancellationToken);
         foreach (var name in ownedEnvironments) await environments.DeleteAsync(actor, name, cancellationToken);
 

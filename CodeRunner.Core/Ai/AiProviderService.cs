@@ -59,7 +59,7 @@ public sealed class AiProviderService(
     public async Task<AiProviderView> CreateAsync(UserRef actor, AiProviderEdit edit, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        using var gate = await limitGate.EnterAsync("ai-providers", actor.Id, cancellationToken);
+        await using var gate = await limitGate.EnterAsync("ai-providers", actor.Id, cancellationToken);
         var mine = await db.AiProviderConfigs.Where(p => p.UserId == actor.Id).ToListAsync(cancellationToken);
         var max = options.Value.MaxProvidersPerUser;
         if (mine.Count >= max)
@@ -119,7 +119,7 @@ public sealed class AiProviderService(
     {
         RequireAdmin(actor);
         var now = clock.GetUtcNow().UtcDateTime;
-        using var gate = await limitGate.EnterAsync("ai-team-default", "", cancellationToken);
+        await using var gate = await limitGate.EnterAsync("ai-team-default", "", cancellationToken);
         var row = await db.AiProviderConfigs.FirstOrDefaultAsync(p => p.UserId == null, cancellationToken);
         if (row is null)
         {

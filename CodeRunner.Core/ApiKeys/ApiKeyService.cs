@@ -22,7 +22,7 @@ public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
 public sealed record ApiKeyIdentity(UserRef User, int KeyId, string KeyName);
 
 /// <summary>API keys: the secret is `sk-` + 43 url-safe random characters; only its SHA-256 is stored.</summary>
-public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, TierLimitGate limitGate, AuditService audit, TimeProvider clock)
+public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, TierLimitGate limitGate, AuditService audit, ApiKeyUsageBuffer usage, TimeProvider clock)
 {
     public const string SecretPrefix = "sk-";
     public const int MaxNameLength = 100;
@@ -36,7 +36,7 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
         var now = clock.GetUtcNow().UtcDateTime;
         if (expiresAtUtc is { } expiry && expiry <= now) throw new ValidationError("apikey.expiry_in_past", "expiresAt", "The expiry must be in the future.");
 
-        using var gate = await limitGate.EnterAsync("api-keys", actor.Id, cancellationToken);
+        await using var gate = await limitGate.EnterAsync("api-keys", actor.Id, cancellationToken);
         var (count, limit) = await GetUsageAsync(actor, cancellationToken);
         if (limit is { } max && count >= max)
             throw new QuotaExceededError("apikey.limit_reached", $"At most {max} API keys on this tier.", max, count, DateTime.MaxValue);
@@ -61,7 +61,7 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
     {
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == actor.Id).OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id)
             .ToListAsync(cancellationToken);
-        return keys.Select(ToView).ToList();
+        return keys.Select(WithPendingUse).ToList();
     }
 
     public async Task<(int Count, int? Limit)> GetUsageAsync(UserRef actor, CancellationToken cancellationToken = default)
@@ -89,7 +89,7 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
 
     /// <summary>
     /// The owner of a presented secret, or null when it is malformed, unknown, disabled, expired or its user is inactive.
-    /// Records the use (last used, usage count) on success. Looked up on every request, so disabling takes effect at once.
+    /// Records the use (last used, usage count; written at most once a minute per key, see <see cref="ApiKeyUsageBuffer"/>) on success. Looked up on every request, so disabling takes effect at once.
     /// </summary>
     public async Task<ApiKeyIdentity?> AuthenticateAsync(string? secret, CancellationToken cancellationToken = default)
     {
@@ -106,8 +106,7 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
                              join r in db.Roles on ur.RoleId equals r.Id
                              where ur.UserId == found.Key.UserId && r.Name == UserRef.AdminRole
                              select ur).AnyAsync(cancellationToken);
-        await db.ApiKeys.Where(k => k.Id == found.Key.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now).SetProperty(k => k.UsageCount, k => k.UsageCount + 1), cancellationToken);
+        if (usage.Record(found.Key.Id, now) is { } due) await ApiKeyUsageBuffer.WriteAsync(db, due, cancellationToken);
         return new ApiKeyIdentity(new UserRef(found.Key.UserId, found.UserName ?? "", isAdmin, found.Level), found.Key.Id, found.Key.Name);
     }
 
@@ -119,6 +118,14 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
         var key = await db.ApiKeys.FindAsync([id], cancellationToken);
         if (key is null || (key.UserId != actor.Id && !actor.IsAdmin)) throw new NotFoundError("apikey", id);
         return key;
+    }
+
+    /// <summary>The stored counters plus the uses not yet written.</summary>
+    private ApiKeyView WithPendingUse(ApiKey k)
+    {
+        var pending = usage.Pending(k.Id);
+        var view = ToView(k);
+        return pending.Count == 0 ? view : view with { UsageCount = k.UsageCount + pending.Count, LastUsedAt = pending.LastUsedAt };
     }
 
     private static ApiKeyView ToView(ApiKey k) => new(k.Id, k.Name, k.Prefix, k.CreatedAt, k.LastUsedAt, k.UsageCount, k.ExpiresAt, k.IsActive);

@@ -9,6 +9,8 @@ public static class ApiKeysFeature
     public static IServiceCollection AddApiKeysFeature(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<ApiKeyService>();
+        services.AddSingleton<ApiKeyUsageBuffer>();
+        services.AddHostedService<ApiKeyUsageFlusher>();
         return services;
     }
 }

@@ -41,6 +41,7 @@ public sealed class BackupRestoreService(
     public async Task<RestoreResult> RestoreAsync(UserRef actor, Stream upload, string? fileName, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         UserAdministrationService.RequireAdmin(actor);
+        backups.LiveDatabasePath(); // SQLite only: on PostgreSQL refuse before receiving anything
         using var held = await coordinator.EnterAsync(cancellationToken);
         var work = Directory.CreateDirectory(Path.Combine(backups.BackupsDirectory, ".restore-" + Guid.NewGuid().ToString("N"))).FullName;
         try

@@ -1,3 +1,4 @@
+using CodeRunner.Core.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,12 +11,18 @@ namespace CodeRunner.Core.Backup;
 /// the newest <see cref="BackupOptions.Keep"/>. The next one is due one interval after the newest existing automatic backup,
 /// so restarts do not pile them up; with none yet, the first comes an hour after the start (or one interval, if shorter).
 /// </summary>
-public sealed class BackupScheduler(IServiceScopeFactory scopes, IOptions<BackupOptions> options, TimeProvider clock, ILogger<BackupScheduler> logger)
+public sealed class BackupScheduler(IServiceScopeFactory scopes, IOptions<BackupOptions> options, DatabaseSelection database, TimeProvider clock,
+    ILogger<BackupScheduler> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var hours = options.Value.IntervalHours;
+        if (database.Provider != DatabaseProvider.Sqlite)
+        {
+            logger.LogInformation("Automatic backups are of the SQLite file; on PostgreSQL back up with pg_dump");
+            return;
+        }
         if (hours <= 0)
         {
             logger.LogInformation("Automatic backups are off (Backup:IntervalHours = {Hours})", hours);

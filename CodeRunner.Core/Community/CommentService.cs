@@ -23,7 +23,7 @@ public sealed class CommentService(
             if (parent.IsDeleted) throw new NotFoundError("comment", pid);
         }
         Comment comment;
-        using (await writeGate.EnterCommentingAsync(actor, cancellationToken))
+        await using (await writeGate.EnterCommentingAsync(actor, cancellationToken))
         {
             comment = new Comment { PostId = postId, AuthorId = actor.Id, ParentId = parentId, Content = text, CreatedAt = clock.GetUtcNow().UtcDateTime };
             db.Comments.Add(comment);
@@ -66,29 +66,33 @@ public sealed class CommentService(
     }
 
     /// <summary>
-    /// A page of a post's comment threads (oldest first), each with all its replies nested under it. Every comment row of
-    /// the post is read (small rows), but authors, likes and Markdown are only worked out for the threads on the page.
+    /// A page of a post's comment threads (oldest first), each with all its replies nested under it. Only the page's
+    /// top-level comments are read (one index range), then their replies level by level, so a post with thousands of
+    /// comments costs what one page costs. A deleted comment shows as "已删除" only while a live reply hangs under it.
     /// </summary>
-    public async Task<PagedResult<CommentView>> ListAsync(UserRef? viewer, int postId, int page = 1, int threadsPerPage = 50, CancellationToken cancellationToken = default)
+    public async Task<PagedResult<CommentView>> ListAsync(UserRef? viewer, int postId, int page = 1, int threadsPerPage = DefaultThreadsPerPage, CancellationToken cancellationToken = default)
     {
         await PostAccess.FindVisibleAsync(db, viewer, postId, cancellationToken);
-        var rows = await db.Comments.AsNoTracking().Where(c => c.PostId == postId).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToListAsync(cancellationToken);
-        var children = rows.ToLookup(r => r.ParentId);
-        // A deleted thread with no live reply left is not worth a "已删除" line.
-        bool Live(Comment c) => !c.IsDeleted || children[c.Id].Any(Live);
-        var threads = children[null].Where(Live).ToList();
         var (p, size, skip) = Paging.Clamp(page, threadsPerPage);
-        var shown = threads.Skip(skip).Take(size).ToList();
+        // Counted and paged in SQL: a deleted top-level comment counts while any reply hangs under it (a reply's own
+        // liveness is settled below, in memory, for the page only).
+        var threads = db.Comments.AsNoTracking()
+            .Where(c => c.PostId == postId && c.ParentId == null && (!c.IsDeleted || db.Comments.Any(r => r.ParentId == c.Id)));
+        var total = await threads.CountAsync(cancellationToken);
+        var top = await threads.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).Skip(skip).Take(size).ToListAsync(cancellationToken);
 
-        var onPage = new List<Comment>();
-        void Collect(Comment c)
+        var rows = new List<Comment>(top);
+        for (var level = top.Select(c => c.Id).ToList(); level.Count > 0;)
         {
-            onPage.Add(c);
-            foreach (var reply in children[c.Id]) Collect(reply);
+            var replies = await db.Comments.AsNoTracking().Where(c => c.ParentId != null && level.Contains(c.ParentId.Value)).ToListAsync(cancellationToken);
+            rows.AddRange(replies);
+            level = replies.Select(r => r.Id).ToList();
         }
-        shown.ForEach(Collect);
-        var authors = await Authors.LoadAsync(db, onPage.Where(r => !r.IsDeleted).Select(r => r.AuthorId), cancellationToken);
-        var ids = onPage.Select(r => r.Id).ToList();
+        var children = rows.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToLookup(r => r.ParentId);
+        bool Live(Comment c) => !c.IsDeleted || children[c.Id].Any(Live);
+
+        var authors = await Authors.LoadAsync(db, rows.Where(r => !r.IsDeleted).Select(r => r.AuthorId), cancellationToken);
+        var ids = rows.Select(r => r.Id).ToList();
         var liked = viewer is null ? [] : (await db.CommentLikes.Where(l => l.UserId == viewer.Id && ids.Contains(l.CommentId))
             .Select(l => l.CommentId).ToListAsync(cancellationToken)).ToHashSet();
 
@@ -101,8 +105,11 @@ public sealed class CommentService(
             !c.IsDeleted && viewer is not null && (viewer.Id == c.AuthorId || viewer.IsAdmin),
             children[c.Id].Where(Live).Select(Build).ToList());
 
-        return new PagedResult<CommentView>(shown.Select(Build).ToList(), threads.Count, p, size);
+        return new PagedResult<CommentView>(top.Where(Live).Select(Build).ToList(), total, p, size);
     }
+
+    /// <summary>Top-level threads per page of the post page ("加载更多" loads the next page).</summary>
+    public const int DefaultThreadsPerPage = 20;
 
     private async Task<Comment> FindAsync(UserRef actor, int commentId, CancellationToken cancellationToken)
     {

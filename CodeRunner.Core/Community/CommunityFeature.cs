@@ -19,6 +19,8 @@ public static class CommunityFeature
         services.AddScoped<FollowService>();
         services.AddScoped<ProfileService>();
         services.AddScoped<FeedQueries>();
+        services.AddSingleton<PostViewPruner>();
+        services.AddHostedService(provider => provider.GetRequiredService<PostViewPruner>());
         return services;
     }
 }

@@ -50,6 +50,8 @@ internal static class CommunityModel
         {
             e.Property(x => x.ViewerKey).HasMaxLength(80);
             e.HasIndex(x => new { x.PostId, x.ViewerKey, x.Day }).IsUnique();
+            // The sweeper deletes past days' rows (PostViewPruning); only today's rows decide whether a view counts.
+            e.HasIndex(x => x.Day);
             e.HasOne<Post>().WithMany().HasForeignKey(x => x.PostId).OnDelete(DeleteBehavior.Cascade);
         });
         builder.Entity<Comment>(e =>
@@ -59,7 +61,8 @@ internal static class CommunityModel
             e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AuthorId).OnDelete(DeleteBehavior.Cascade);
             // Comments are only soft-deleted; a hard delete (the author's account going away) keeps the replies as top-level.
             e.HasOne<Comment>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.SetNull);
-            e.HasIndex(x => new { x.PostId, x.CreatedAt });
+            // A post's thread page: its top-level comments (ParentId null) in order, one index range; also the post's comment count.
+            e.HasIndex(x => new { x.PostId, x.ParentId, x.CreatedAt });
             e.HasIndex(x => new { x.AuthorId, x.CreatedAt });
             e.HasIndex(x => x.ParentId);
         });

@@ -1,3 +1,4 @@
+using CodeRunner.Core.Environments;
 using System.Text;
 using System.Text.RegularExpressions;
 using CodeRunner.Core.Common;
@@ -17,7 +18,6 @@ public static partial class CommunityRules
     public const int MaxCommentLength = 5_000;
     public const int MaxFullNameLength = 100;
     public const int MaxBioLength = 500;
-    public const int MaxCodeBytes = SnippetRules.MaxCodeBytes;
     public const int MaxSearchLength = 100;
 
     /// <summary>Languages a post's program may declare; the sandbox runs Python.</summary>
@@ -68,12 +68,12 @@ public static partial class CommunityRules
         return text;
     }
 
-    /// <summary>An empty program is no program; otherwise its size and language are checked.</summary>
-    public static (string? Code, string Language) ValidateCode(string? code, string? language)
+    /// <summary>An empty program is no program; otherwise its size (Execution:MaxCodeBytes) and language are checked.</summary>
+    public static (string? Code, string Language) ValidateCode(string? code, string? language, int maxCodeBytes)
     {
         if (string.IsNullOrWhiteSpace(code)) return (null, CodeLanguages[0]);
-        if (Encoding.UTF8.GetByteCount(code) > MaxCodeBytes)
-            throw new ValidationError("community.code_too_large", "code", $"The code is larger than {MaxCodeBytes / 1024} KB.", MaxCodeBytes / 1024);
+        if (Encoding.UTF8.GetByteCount(code) > maxCodeBytes)
+            throw new ValidationError("community.code_too_large", "code", $"The code is larger than {maxCodeBytes / 1024} KB.", maxCodeBytes / 1024);
         var lang = string.IsNullOrWhiteSpace(language) ? CodeLanguages[0] : language.Trim().ToLowerInvariant();
         if (!CodeLanguages.Contains(lang)) throw new ValidationError("community.language_unsupported", "language", $"Language {lang} is not supported.", lang);
         return (code, lang);
@@ -82,8 +82,8 @@ public static partial class CommunityRules
     public static string? ValidateEnvironmentName(string? name)
     {
         var trimmed = string.IsNullOrWhiteSpace(name) ? null : name.Trim();
-        if (trimmed?.Length > SnippetRules.MaxEnvironmentNameLength)
-            throw new ValidationError("library.environment_too_long", "environment", $"The environment name is longer than {SnippetRules.MaxEnvironmentNameLength} characters.", SnippetRules.MaxEnvironmentNameLength);
+        if (trimmed?.Length > EnvironmentNames.MaxReferenceLength)
+            throw new ValidationError("library.environment_too_long", "environment", $"The environment name is longer than {EnvironmentNames.MaxReferenceLength} characters.", EnvironmentNames.MaxReferenceLength);
         return trimmed;
     }
 }

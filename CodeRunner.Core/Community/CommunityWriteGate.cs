@@ -18,15 +18,15 @@ public sealed class CommunityWriteGate(CodeRunnerDbContext db, TierLimitGate gat
     }
 
     /// <summary>Holds the actor's posting slot until disposed; throws when the actor posted too often in the window.</summary>
-    public Task<IDisposable> EnterPostingAsync(UserRef actor, CancellationToken cancellationToken) =>
+    public Task<IAsyncDisposable> EnterPostingAsync(UserRef actor, CancellationToken cancellationToken) =>
         EnterAsync(actor, "community-post", options.Value.PostsPerWindow, options.Value.PostWindow, "community.posting_too_fast",
             since => db.Posts.CountAsync(p => p.AuthorId == actor.Id && p.CreatedAt >= since, cancellationToken), cancellationToken);
 
-    public Task<IDisposable> EnterCommentingAsync(UserRef actor, CancellationToken cancellationToken) =>
+    public Task<IAsyncDisposable> EnterCommentingAsync(UserRef actor, CancellationToken cancellationToken) =>
         EnterAsync(actor, "community-comment", options.Value.CommentsPerWindow, options.Value.CommentWindow, "community.commenting_too_fast",
             since => db.Comments.CountAsync(c => c.AuthorId == actor.Id && c.CreatedAt >= since, cancellationToken), cancellationToken);
 
-    private async Task<IDisposable> EnterAsync(UserRef actor, string gateName, int limit, TimeSpan window, string code,
+    private async Task<IAsyncDisposable> EnterAsync(UserRef actor, string gateName, int limit, TimeSpan window, string code,
         Func<DateTime, Task<int>> countSince, CancellationToken cancellationToken)
     {
         await EnsureCanWriteAsync(actor, cancellationToken);
@@ -42,7 +42,7 @@ public sealed class CommunityWriteGate(CodeRunnerDbContext db, TierLimitGate gat
         }
         catch
         {
-            gate.Dispose();
+            await gate.DisposeAsync();
             throw;
         }
     }

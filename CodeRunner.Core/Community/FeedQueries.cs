@@ -23,6 +23,7 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
         if (query.Tab == FeedTab.Following)
         {
             if (viewer is null) return new PagedResult<PostSummary>([], 0, 1, query.PageSize);
+            if (string.IsNullOrWhiteSpace(query.Search) && string.IsNullOrWhiteSpace(query.Tag)) return await FollowingAsync(viewer, query, cancellationToken);
             posts = posts.Join(db.Follows.Where(f => f.FollowerId == viewer.Id), p => p.AuthorId, f => f.FolloweeId, (p, f) => p);
         }
         if (query.Tab == FeedTab.Latest && string.IsNullOrWhiteSpace(query.Search) && !string.IsNullOrWhiteSpace(query.Tag))
@@ -34,6 +35,21 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
         return await PageAsync(posts, ordered, query.Page, query.PageSize, cancellationToken, MaxCountedPosts);
     }
 
+    /// <summary>
+    /// 关注 without filters: the page's ids come from the (AuthorId, CreatedAt, IsPublic) index alone, one range per followed
+    /// person, sorted in a small temp tree; only the page's rows are then read. (Joined in one query, SQLite read every
+    /// full row of every followed person's posts before sorting.)
+    /// </summary>
+    private async Task<PagedResult<PostSummary>> FollowingAsync(UserRef viewer, FeedQuery query, CancellationToken cancellationToken)
+    {
+        var (p, size, skip) = Paging.Clamp(query.Page, query.PageSize);
+        var rows = db.Follows.AsNoTracking().Where(f => f.FollowerId == viewer.Id)
+            .Join(db.Posts.AsNoTracking().Where(x => x.IsPublic), f => f.FolloweeId, x => x.AuthorId, (f, x) => new { x.Id, x.CreatedAt });
+        var total = await rows.Take(MaxCountedPosts).CountAsync(cancellationToken);
+        var ids = await rows.OrderByDescending(x => x.CreatedAt).ThenByDescending(x => x.Id).Skip(skip).Take(size).Select(x => x.Id).ToListAsync(cancellationToken);
+        return new PagedResult<PostSummary>(await SummariesInOrderAsync(ids, cancellationToken), total, p, size);
+    }
+
     /// <summary>The common tag filter (最新 + one tag) reads the tag's public rows newest first from one index range.</summary>
     private async Task<PagedResult<PostSummary>> LatestWithTagAsync(FeedQuery query, CancellationToken cancellationToken)
     {
@@ -42,8 +58,7 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
         var rows = db.PostTags.AsNoTracking().Where(t => t.Tag == tag && t.IsPublic);
         var total = await rows.Take(MaxCountedPosts).CountAsync(cancellationToken);
         var ids = await rows.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.PostId).Skip(skip).Take(size).Select(t => t.PostId).ToListAsync(cancellationToken);
-        var byId = (await SummariesAsync(db.Posts.AsNoTracking().Where(x => ids.Contains(x.Id) && x.IsPublic), cancellationToken)).ToDictionary(s => s.Id);
-        return new PagedResult<PostSummary>(ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList(), total, p, size);
+        return new PagedResult<PostSummary>(await SummariesInOrderAsync(ids, cancellationToken), total, p, size);
     }
 
     /// <summary>A person's posts as <paramref name="viewer"/> may see them (their own private ones only for themselves and admins).</summary>
@@ -79,12 +94,7 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
 
     private IQueryable<Post> Filter(IQueryable<Post> posts, string? search, string? tag)
     {
-        if (!string.IsNullOrWhiteSpace(search))
-        {
-            var term = search.Trim().ToLowerInvariant();
-            if (term.Length > CommunityRules.MaxSearchLength) term = term[..CommunityRules.MaxSearchLength];
-            posts = posts.Where(p => p.Title.ToLower().Contains(term) || p.Content.ToLower().Contains(term) || p.Tags.Contains(term));
-        }
+        posts = PostSearch.Matching(db, posts, search);
         if (!string.IsNullOrWhiteSpace(tag))
         {
             var wanted = tag.Trim().ToLowerInvariant();
@@ -100,6 +110,13 @@ public sealed class FeedQueries(CodeRunnerDbContext db)
         var total = countLimit is { } limit ? await filtered.Take(limit).CountAsync(cancellationToken) : await filtered.CountAsync(cancellationToken);
         var items = await SummariesAsync(ordered.Skip(skip).Take(size), cancellationToken);
         return new PagedResult<PostSummary>(items, total, p, size);
+    }
+
+    /// <summary>Feed cards for public posts chosen by id, in the ids' order (a post made private meanwhile drops out).</summary>
+    private async Task<IReadOnlyList<PostSummary>> SummariesInOrderAsync(IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    {
+        var byId = (await SummariesAsync(db.Posts.AsNoTracking().Where(x => ids.Contains(x.Id) && x.IsPublic), cancellationToken)).ToDictionary(s => s.Id);
+        return ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
     }
 
     /// <summary>Feed cards for a page of posts, never loading bodies or code.</summary>

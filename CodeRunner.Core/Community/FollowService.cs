@@ -13,7 +13,7 @@ public sealed class FollowService(CodeRunnerDbContext db, CommunityWriteGate wri
         if (followee == actor.Id) throw new ValidationError("community.cannot_follow_self", null, "You cannot follow yourself.");
         await writeGate.EnsureCanWriteAsync(actor, cancellationToken);
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO Follows (FollowerId, FolloweeId, CreatedAt) VALUES ({actor.Id}, {followee}, {clock.GetUtcNow().UtcDateTime}) ON CONFLICT DO NOTHING",
+            $"""INSERT INTO "Follows" ("FollowerId", "FolloweeId", "CreatedAt") VALUES ({actor.Id}, {followee}, {clock.GetUtcNow().UtcDateTime}) ON CONFLICT DO NOTHING""",
             cancellationToken);
         if (inserted > 0) await notifications.NotifyAsync(followee, actor.Id, NotificationKinds.Follow, null, null, cancellationToken);
         return true;

@@ -55,12 +55,12 @@ internal static class PostCounters
     public static async Task RefreshAsync(CodeRunnerDbContext db, int postId, CancellationToken cancellationToken)
     {
         await db.Database.ExecuteSqlInterpolatedAsync($"""
-            UPDATE Posts SET
-                LikeCount = (SELECT COUNT(*) FROM PostLikes WHERE PostId = {postId}),
-                FavoriteCount = (SELECT COUNT(*) FROM PostFavorites WHERE PostId = {postId}),
-                CommentCount = (SELECT COUNT(*) FROM Comments WHERE PostId = {postId} AND IsDeleted = 0),
-                SaveCount = (SELECT COUNT(*) FROM PostCodeShares WHERE PostId = {postId})
-            WHERE Id = {postId}
+            UPDATE "Posts" SET
+                "LikeCount" = (SELECT COUNT(*) FROM "PostLikes" WHERE "PostId" = {postId}),
+                "FavoriteCount" = (SELECT COUNT(*) FROM "PostFavorites" WHERE "PostId" = {postId}),
+                "CommentCount" = (SELECT COUNT(*) FROM "Comments" WHERE "PostId" = {postId} AND "IsDeleted" = {false}),
+                "SaveCount" = (SELECT COUNT(*) FROM "PostCodeShares" WHERE "PostId" = {postId})
+            WHERE "Id" = {postId}
             """, cancellationToken);
         var counts = await db.Posts.AsNoTracking().Where(p => p.Id == postId)
             .Select(p => new { p.LikeCount, p.CommentCount, p.FavoriteCount, p.CreatedAt }).FirstOrDefaultAsync(cancellationToken);
@@ -73,6 +73,6 @@ internal static class PostCounters
 
     public static async Task RefreshCommentAsync(CodeRunnerDbContext db, int commentId, CancellationToken cancellationToken) =>
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"UPDATE Comments SET LikeCount = (SELECT COUNT(*) FROM CommentLikes WHERE CommentId = {commentId}) WHERE Id = {commentId}",
+            $"""UPDATE "Comments" SET "LikeCount" = (SELECT COUNT(*) FROM "CommentLikes" WHERE "CommentId" = {commentId}) WHERE "Id" = {commentId}""",
             cancellationToken);
 }

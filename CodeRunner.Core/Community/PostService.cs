@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
@@ -10,12 +11,12 @@ namespace CodeRunner.Core.Community;
 /// <summary>Posts: write, edit, delete (author; admins as moderation), read one, count views, save the program to a library.</summary>
 public sealed class PostService(
     CodeRunnerDbContext db, CommunityWriteGate writeGate, MarkdownRenderer markdown, SnippetService snippets,
-    ExecutionQueries executions, AuditService audit, TimeProvider clock)
+    ExecutionQueries executions, AuditService audit, IOptions<ExecutionOptions> execution, TimeProvider clock)
 {
     public async Task<Post> CreateAsync(UserRef actor, PostEdit edit, CancellationToken cancellationToken = default)
     {
         var valid = Validate(edit);
-        using var slot = await writeGate.EnterPostingAsync(actor, cancellationToken);
+        await using var slot = await writeGate.EnterPostingAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var post = new Post { AuthorId = actor.Id, Title = "", Content = "", CreatedAt = now };
         Apply(valid, post, now);
@@ -77,7 +78,7 @@ public sealed class PostService(
         var key = viewer is not null ? "u:" + viewer.Id : viewerKey.Length > 80 ? viewerKey[..80] : viewerKey;
         var day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO PostViews (PostId, ViewerKey, Day) VALUES ({id}, {key}, {day}) ON CONFLICT DO NOTHING", cancellationToken);
+            $"""INSERT INTO "PostViews" ("PostId", "ViewerKey", "Day") VALUES ({id}, {key}, {day}) ON CONFLICT DO NOTHING""", cancellationToken);
         if (inserted == 0) return false;
         await db.Posts.Where(p => p.Id == id).ExecuteUpdateAsync(s => s.SetProperty(p => p.ViewCount, p => p.ViewCount + 1), cancellationToken);
         return true;
@@ -130,7 +131,7 @@ public sealed class PostService(
 
     private PostEdit Validate(PostEdit edit)
     {
-        var (code, language) = CommunityRules.ValidateCode(edit.Code, edit.CodeLanguage);
+        var (code, language) = CommunityRules.ValidateCode(edit.Code, edit.CodeLanguage, execution.Value.MaxCodeBytes);
         return edit with
         {
             Title = CommunityRules.ValidateTitle(edit.Title),

@@ -16,7 +16,7 @@ public sealed class ReactionService(CodeRunnerDbContext db, CommunityWriteGate w
         var post = await PostAccess.FindVisibleAsync(db, actor, postId, cancellationToken);
         await writeGate.EnsureCanWriteAsync(actor, cancellationToken);
         var changed = liked
-            ? await InsertIgnoringDuplicateAsync($"INSERT INTO PostLikes (PostId, UserId, CreatedAt) VALUES ({postId}, {actor.Id}, {Now}) ON CONFLICT DO NOTHING", cancellationToken)
+            ? await InsertIgnoringDuplicateAsync($"""INSERT INTO "PostLikes" ("PostId", "UserId", "CreatedAt") VALUES ({postId}, {actor.Id}, {Now}) ON CONFLICT DO NOTHING""", cancellationToken)
             : await db.PostLikes.Where(l => l.PostId == postId && l.UserId == actor.Id).ExecuteDeleteAsync(cancellationToken);
         if (changed > 0) await PostCounters.RefreshAsync(db, postId, cancellationToken);
         if (changed > 0 && liked) await notifications.NotifyAsync(post.AuthorId, actor.Id, NotificationKinds.Like, postId, null, cancellationToken);
@@ -34,7 +34,7 @@ public sealed class ReactionService(CodeRunnerDbContext db, CommunityWriteGate w
         await PostAccess.FindVisibleAsync(db, actor, postId, cancellationToken);
         await writeGate.EnsureCanWriteAsync(actor, cancellationToken);
         var changed = favorite
-            ? await InsertIgnoringDuplicateAsync($"INSERT INTO PostFavorites (PostId, UserId, CreatedAt) VALUES ({postId}, {actor.Id}, {Now}) ON CONFLICT DO NOTHING", cancellationToken)
+            ? await InsertIgnoringDuplicateAsync($"""INSERT INTO "PostFavorites" ("PostId", "UserId", "CreatedAt") VALUES ({postId}, {actor.Id}, {Now}) ON CONFLICT DO NOTHING""", cancellationToken)
             : await db.PostFavorites.Where(f => f.PostId == postId && f.UserId == actor.Id).ExecuteDeleteAsync(cancellationToken);
         if (changed > 0) await PostCounters.RefreshAsync(db, postId, cancellationToken);
         return new ReactionState(favorite, await db.Posts.Where(p => p.Id == postId).Select(p => p.FavoriteCount).FirstAsync(cancellationToken));
@@ -53,7 +53,7 @@ public sealed class ReactionService(CodeRunnerDbContext db, CommunityWriteGate w
         if (comment.IsDeleted) throw new NotFoundError("comment", commentId);
         await writeGate.EnsureCanWriteAsync(actor, cancellationToken);
         var changed = liked
-            ? await InsertIgnoringDuplicateAsync($"INSERT INTO CommentLikes (CommentId, UserId, CreatedAt) VALUES ({commentId}, {actor.Id}, {Now}) ON CONFLICT DO NOTHING", cancellationToken)
+            ? await InsertIgnoringDuplicateAsync($"""INSERT INTO "CommentLikes" ("CommentId", "UserId", "CreatedAt") VALUES ({commentId}, {actor.Id}, {Now}) ON CONFLICT DO NOTHING""", cancellationToken)
             : await db.CommentLikes.Where(l => l.CommentId == commentId && l.UserId == actor.Id).ExecuteDeleteAsync(cancellationToken);
         if (changed > 0) await PostCounters.RefreshCommentAsync(db, commentId, cancellationToken);
         return new ReactionState(liked, await db.Comments.Where(c => c.Id == commentId).Select(c => c.LikeCount).FirstAsync(cancellationToken));

@@ -7,12 +7,15 @@ using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
 using CodeRunner.Core.Tiers;
+using CodeRunner.Core.Coordination;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CodeRunner.Core.Data;
 
-public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) : IdentityDbContext<AppUser>(options)
+public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
     public DbSet<CodeExecution> CodeExecutions => Set<CodeExecution>();
     public DbSet<Snippet> Snippets => Set<Snippet>();
@@ -32,6 +35,49 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<AuditLog> AuditLogs => Set<AuditLog>();
     public DbSet<DailyUsage> DailyUsages => Set<DailyUsage>();
+    public DbSet<Lease> Leases => Set<Lease>();
+    /// <summary>The Data Protection key ring when several web nodes share a PostgreSQL database (SQLite keeps it in data/keys).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        ReplaceNulCharacters();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        ReplaceNulCharacters();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// PostgreSQL's text cannot hold U+0000 (SQLite's can), and a program's output or a pasted program may contain it:
+    /// on PostgreSQL it is stored as U+FFFD instead of failing the write.
+    /// </summary>
+    private void ReplaceNulCharacters()
+    {
+        if (!Database.IsNpgsql()) return;
+        ChangeTracker.DetectChanges();
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified)) continue;
+            foreach (var property in entry.Properties)
+                if (property.CurrentValue is string text && text.Contains('\0')) property.CurrentValue = text.Replace('\0', '\uFFFD');
+        }
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        base.ConfigureConventions(builder);
+        // Every DateTime here is UTC. PostgreSQL's timestamptz insists on Kind=Utc (SQLite stores any kind as text),
+        // so values are marked UTC on the way in and out; the SQLite model stays exactly as it was.
+        if (Database.IsNpgsql())
+        {
+            builder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+            builder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+        }
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -49,6 +95,7 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
         {
             e.Property(x => x.Status).HasMaxLength(20);
             e.Property(x => x.EnvironmentName).HasMaxLength(64);
+            e.Property(x => x.Node).HasMaxLength(NodeIdentity.MaxNameLength);
             e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Snippet>().WithMany().HasForeignKey(x => x.SnippetId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.UserId, x.CreatedAt });
@@ -127,6 +174,13 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
             e.HasIndex(x => x.Action);
         });
 
+        builder.Entity<Lease>(e =>
+        {
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Key).HasMaxLength(Lease.MaxKeyLength);
+            e.Property(x => x.Holder).HasMaxLength(Lease.MaxHolderLength);
+        });
+
         builder.Entity<DailyUsage>(e =>
         {
             e.HasIndex(x => new { x.UserId, x.Day }).IsUnique();
@@ -134,3 +188,8 @@ public class CodeRunnerDbContext(DbContextOptions<CodeRunnerDbContext> options) 
         });
     }
 }
+
+/// <summary>Marks DateTimes as UTC (the app writes only UTC instants; see <see cref="CodeRunnerDbContext.ConfigureConventions"/>).</summary>
+internal sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+    value => value.Kind == DateTimeKind.Utc ? value : DateTime.SpecifyKind(value, DateTimeKind.Utc),
+    value => DateTime.SpecifyKind(value, DateTimeKind.Utc));

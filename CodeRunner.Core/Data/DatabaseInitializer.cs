@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using CodeRunner.Core.Accounts;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Coordination;
 using CodeRunner.Core.Execution;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -26,8 +27,10 @@ public static class DatabaseInitializer
             // WAL lets readers (pages, API) proceed while a run is being recorded.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
 
+        // Only this node's runs: the other nodes on a shared database are still running theirs.
+        var node = sp.GetRequiredService<NodeIdentity>().Name;
         var interrupted = await db.CodeExecutions
-            .Where(e => e.Status == ExecutionStatus.Running)
+            .Where(e => e.Status == ExecutionStatus.Running && (e.Node == node || e.Node == null))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExecutionStatus.Failed), cancellationToken);
         if (interrupted > 0)
             logger.LogWarning("{Count} runs were still marked running from a previous process; marked failed", interrupted);

@@ -12,7 +12,6 @@ namespace CodeRunner.Core.Environments;
 /// </summary>
 public sealed class BaseEnvironmentCatalog(ICodeRunner runner, ILogger<BaseEnvironmentCatalog> logger)
 {
-    public const string Name = "base";
     private const string ListProgram =
         "import importlib.metadata as m, json\n" +
         "seen = {}\n" +

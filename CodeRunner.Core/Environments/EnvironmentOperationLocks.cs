@@ -1,30 +1,29 @@
-using System.Collections.Concurrent;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Coordination;
 
 namespace CodeRunner.Core.Environments;
 
-/// <summary>One long operation per environment at a time (create, install, uninstall, upgrade, delete), across all circuits.</summary>
-public sealed class EnvironmentOperationLocks
+/// <summary>
+/// One long operation per environment at a time (create, install, uninstall, upgrade, delete), across all circuits and
+/// every web node on the database: each lock is a database lease (<see cref="ILeaseStore"/>). Names are case-insensitive.
+/// </summary>
+public sealed class EnvironmentOperationLocks(ILeaseStore leases)
 {
-    private readonly ConcurrentDictionary<string, byte> busy = new(StringComparer.OrdinalIgnoreCase);
+    public async Task<bool> IsBusyAsync(string key, CancellationToken cancellationToken = default) =>
+        (await BusyAsync([key], cancellationToken)).Count > 0;
 
-    public bool IsBusy(string key) => busy.ContainsKey(key);
+    /// <summary>Those of <paramref name="keys"/> an operation holds right now.</summary>
+    public async Task<IReadOnlySet<string>> BusyAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    {
+        var byLeaseKey = keys.Distinct(StringComparer.OrdinalIgnoreCase).ToDictionary(LeaseKey, k => k, StringComparer.Ordinal);
+        var held = await leases.HeldAsync(byLeaseKey.Keys, cancellationToken);
+        return held.Select(k => byLeaseKey[k]).ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
 
     /// <summary>Takes the lock or throws <see cref="ConflictError"/> "environments.busy"; dispose to release.</summary>
-    public IDisposable Acquire(string key)
-    {
-        if (!busy.TryAdd(key, 0))
-            throw new ConflictError("environments.busy", $"Another operation is running on environment '{key}'.", key);
-        return new Release(this, key);
-    }
+    public async Task<IAsyncDisposable> AcquireAsync(string key, CancellationToken cancellationToken = default) =>
+        await leases.TryAcquireAsync(LeaseKey(key), cancellationToken)
+        ?? throw new ConflictError("environments.busy", $"Another operation is running on environment '{key}'.", key);
 
-    private sealed class Release(EnvironmentOperationLocks owner, string key) : IDisposable
-    {
-        private int released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref released, 1) == 0) owner.busy.TryRemove(key, out _);
-        }
-    }
+    private static string LeaseKey(string key) => "env:" + key.ToLowerInvariant();
 }

@@ -12,7 +12,11 @@ public static class EnvironmentsFeature
         services.AddSingleton<PackageSourcesStore>();
         services.AddSingleton<EnvironmentStatsCache>();
         services.AddSingleton<BaseEnvironmentCatalog>();
-        services.AddScoped<EnvironmentService>();
+        services.AddScoped<EnvironmentQueries>();
+        services.AddScoped<EnvironmentOperationRunner>();
+        services.AddScoped<EnvironmentLifecycleService>();
+        services.AddScoped<PackageOperationService>();
+        services.AddScoped<PackageSourcesService>();
         return services;
     }
 }

@@ -4,26 +4,17 @@ using CodeRunner.Sandbox.Execution;
 namespace CodeRunner.Core.Execution;
 
 /// <summary>A run in progress as the admin console sees it; usage is read live from the sandbox.</summary>
+/// <remarks><see cref="Node"/> is set for runs of another web node (shared database): their CPU and memory are not visible from here.</remarks>
 public sealed record LiveRunInfo(long ExecutionId, string UserId, string UserName, ExecutionOrigin Origin, string EnvironmentName,
-    DateTime StartedAtUtc, TimeSpan Elapsed, TimeSpan Cpu, double MemoryMb);
+    DateTime StartedAtUtc, TimeSpan Elapsed, TimeSpan Cpu, double MemoryMb, string? Node = null);
 
 /// <summary>
-/// Runs in progress. Singleton, in memory. Two views: which users have a run going from the run page (one at a
-/// time per user), and every live run of either origin with a handle to its sandbox session (for the admin's live view and 停止).
+/// Runs in progress on this node. Singleton, in memory: every live run of either origin with a handle to its sandbox
+/// session (for the admin's live view and 停止). "One page run per user" is a database lease (ExecutionService), so it holds across nodes.
 /// </summary>
 public sealed class ActiveRuns(TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, long> byUser = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, LiveRun> live = new();
-
-    /// <summary>False when the user already has a run going.</summary>
-    public bool TryEnter(string userId) => byUser.TryAdd(userId, 0);
-
-    public void Attach(string userId, long executionId) => byUser[userId] = executionId;
-
-    public void Leave(string userId) => byUser.TryRemove(userId, out _);
-
-    public bool IsRunning(string userId) => byUser.ContainsKey(userId);
 
     /// <summary>Number of sandboxes running right now.</summary>
     public int LiveCount => live.Count;
@@ -53,6 +44,9 @@ public sealed class ActiveRuns(TimeProvider clock)
         run.Session.Cancel();
         return true;
     }
+
+    /// <summary>Ids of the runs live on this node.</summary>
+    internal IReadOnlyList<long> Ids => live.Keys.ToList();
 
     internal LiveRunInfo? Find(long executionId) => Snapshot().FirstOrDefault(r => r.ExecutionId == executionId);
 

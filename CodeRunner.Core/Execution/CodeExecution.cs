@@ -38,4 +38,6 @@ public class CodeExecution
     public string EnvironmentName { get; set; } = "base";
     /// <summary>Where artifacts of this run are kept (under data/runs), null when none.</summary>
     public string? ArtifactDirectory { get; set; }
+    /// <summary>The web node that ran it (Node:Name); at its next start a node fails only its own interrupted runs.</summary>
+    public string? Node { get; set; }
 }

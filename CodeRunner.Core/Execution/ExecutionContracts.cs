@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using CodeRunner.Core.Common;
-using CodeRunner.Sandbox.Execution;
 
 namespace CodeRunner.Core.Execution;
 
@@ -17,15 +16,36 @@ public sealed record ExecutionRequest
     public string? Stdin { get; init; }
 }
 
-/// <summary>How a finished run ended, with its recorded row id.</summary>
-public sealed record ExecutionOutcome(long ExecutionId, RunResult Result, string Stdout, string Stderr, string StatusName);
+/// <summary>How a finished run ended, with its recorded row id. <see cref="StatusName"/> is one of <see cref="ExecutionStatus"/>.</summary>
+public sealed record ExecutionOutcome(long ExecutionId, ExecutionResult Result, string Stdout, string Stderr, string StatusName);
+
+/// <summary>What a finished run measured and left behind.</summary>
+public sealed record ExecutionResult
+{
+    public int? ExitCode { get; init; }
+    public long WallMs { get; init; }
+    public long CpuMs { get; init; }
+    public double PeakMemoryMb { get; init; }
+    /// <summary>The sandbox stopped the output at its cap.</summary>
+    public bool OutputTruncated { get; init; }
+    public IReadOnlyList<ExecutionArtifact> Artifacts { get; init; } = [];
+}
+
+/// <summary>A file the program left in its work dir (served by the artifact endpoint by name).</summary>
+public sealed record ExecutionArtifact(string Name, long SizeBytes, string ContentType);
+
+/// <summary>What a running program does, as the run page sees it: started, output chunks as they arrive, then one exit.</summary>
+public abstract record ExecutionEvent;
+public sealed record ExecutionStarted : ExecutionEvent;
+public sealed record ExecutionOutput(string Text, bool IsStderr) : ExecutionEvent;
+public sealed record ExecutionExited(ExecutionResult Result) : ExecutionEvent;
 
 /// <summary>A run in progress, as the run page sees it.</summary>
 public interface IExecutionRun : IAsyncDisposable
 {
     long ExecutionId { get; }
-    /// <summary>Sandbox events (output chunks, then one exit); completes when the run is recorded.</summary>
-    ChannelReader<RunEvent> Events { get; }
+    /// <summary>Started, output chunks, then one exit; completes when the run is recorded.</summary>
+    ChannelReader<ExecutionEvent> Events { get; }
     ValueTask WriteStdinAsync(string text, CancellationToken cancellationToken = default);
     void Cancel();
     Task<ExecutionOutcome> Completion { get; }

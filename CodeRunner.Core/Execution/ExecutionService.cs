@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Coordination;
 using CodeRunner.Core.Data;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Tiers;
@@ -19,32 +20,31 @@ public sealed class ExecutionService(
     QuotaService quotas,
     AuditService audit,
     ICodeRunner runner,
-    EnvironmentService environments,
+    EnvironmentQueries environments,
     ActiveRuns activeRuns,
+    ILeaseStore leases,
+    NodeIdentity node,
     RunAdmission admission,
     IServiceScopeFactory scopes,
     IOptions<ExecutionOptions> options,
     TimeProvider clock,
     ILogger<ExecutionService> logger) : IExecutionService
 {
-    public const string BaseEnvironment = EnvironmentService.BaseName;
-
     public async Task<IExecutionRun> StartAsync(UserRef actor, ExecutionRequest request, ExecutionOrigin origin, CancellationToken cancellationToken)
     {
         var (code, snippetId) = await ResolveCodeAsync(actor, request, cancellationToken);
         ValidateStdin(request.Stdin);
         var interpreter = await ResolveEnvironmentAsync(actor, request.EnvironmentName, cancellationToken);
 
-        // One run at a time per user from the page; the REST API is bounded by its own quota and rate limit.
-        var gated = origin == ExecutionOrigin.Web;
-        if (gated && !activeRuns.TryEnter(actor.Id))
-            throw new ConflictError("execution.already_running", "A run of this user is still going.");
+        // One run at a time per user from the page, on every web node (a database lease); the REST API is bounded by its own quota and rate limit.
+        var userLease = origin == ExecutionOrigin.Web
+            ? await leases.TryAcquireAsync(RunLeaseKey(actor.Id), cancellationToken) ?? throw new ConflictError("execution.already_running", "A run of this user is still going.")
+            : null;
         IDisposable? slot = null;
         try
         {
             // A sandbox slot: waits in the machine-wide queue (fair between users), or 429 when it is full.
             slot = await admission.EnterAsync(actor.Id, origin == ExecutionOrigin.Api, ParallelApiRunsOf(actor), cancellationToken);
-            if (origin == ExecutionOrigin.Web) await quotas.TryConsumeRunAsync(actor, cancellationToken);
 
             var tier = quotas.LimitsFor(actor);
             var limits = new RunLimits
@@ -67,13 +67,19 @@ public sealed class ExecutionService(
                 IsApiCall = origin == ExecutionOrigin.Api,
                 SnippetId = snippetId,
                 EnvironmentName = interpreter.Name,
+                Node = node.Name,
             };
-            db.CodeExecutions.Add(row);
-            await db.SaveChangesAsync(cancellationToken);
-            if (gated) activeRuns.Attach(actor.Id, row.Id);
-            await audit.RecordAsync(actor, "execution.run", "execution", row.Id,
-                new { environment = interpreter.Name, origin = origin.ToString().ToLowerInvariant(), snippetId, codeBytes = Encoding.UTF8.GetByteCount(code) },
-                cancellationToken: cancellationToken);
+            // The quota reserve, the run row and its audit row are one commit: all three or none.
+            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+            {
+                if (origin == ExecutionOrigin.Web) await quotas.TryConsumeRunAsync(actor, cancellationToken);
+                db.CodeExecutions.Add(row);
+                await db.SaveChangesAsync(cancellationToken);
+                await audit.RecordAsync(actor, "execution.run", "execution", row.Id,
+                    new { environment = interpreter.Name, origin = origin.ToString().ToLowerInvariant(), snippetId, codeBytes = Encoding.UTF8.GetByteCount(code) },
+                    cancellationToken: cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
 
             IRunSession session;
             try
@@ -104,21 +110,24 @@ public sealed class ExecutionService(
             var heldSlot = slot;
             slot = null;
             return new ExecutionRun(row.Id, session, options.Value.StoredOutputChars,
-                (outcome, output) => RecordAsync(row.Id, outcome, output),
-                () =>
+                (result, outcome, output) => RecordAsync(row.Id, result, outcome, output),
+                async () =>
                 {
                     activeRuns.Unregister(executionId);
                     heldSlot.Dispose();
-                    if (gated) activeRuns.Leave(actor.Id);
+                    if (userLease is not null) await userLease.DisposeAsync();
                 }, logger);
         }
         catch
         {
             slot?.Dispose();
-            if (gated) activeRuns.Leave(actor.Id);
+            if (userLease is not null) await userLease.DisposeAsync();
             throw;
         }
     }
+
+    /// <summary>The lease a user's page run holds while it runs.</summary>
+    internal static string RunLeaseKey(string userId) => "run:" + userId;
 
     /// <summary>The tier's cap on API runs at once (admins get the highest tier's).</summary>
     private int? ParallelApiRunsOf(UserRef actor)
@@ -163,7 +172,7 @@ public sealed class ExecutionService(
     }
 
     /// <summary>
-    /// The environment the run uses (EnvironmentService checks access and records the use). Someone else's private
+    /// The environment the run uses (EnvironmentQueries checks access and records the use). Someone else's private
     /// environment is "not found"; one the user may use but that is not ready is a conflict naming it.
     /// </summary>
     private async Task<ResolvedEnvironment> ResolveEnvironmentAsync(UserRef actor, string? name, CancellationToken cancellationToken)
@@ -181,12 +190,11 @@ public sealed class ExecutionService(
     }
 
     /// <summary>Writes the finished run; its own scope, because the page's or request's scope may be gone by then.</summary>
-    private async Task RecordAsync(long executionId, ExecutionOutcome outcome, StoredOutput output)
+    private async Task RecordAsync(long executionId, RunResult result, ExecutionOutcome outcome, StoredOutput output)
     {
         await using var scope = scopes.CreateAsyncScope();
         var scopedDb = scope.ServiceProvider.GetRequiredService<CodeRunnerDbContext>();
         var row = await scopedDb.CodeExecutions.FirstAsync(e => e.Id == executionId);
-        var result = outcome.Result;
         row.Status = outcome.StatusName;
         row.ExitCode = result.ExitCode;
         row.DurationMs = result.WallMs;
@@ -207,13 +215,13 @@ internal sealed record StoredOutput(string Text, bool Truncated);
 internal sealed class ExecutionRun : IExecutionRun
 {
     private readonly IRunSession session;
-    private readonly Channel<RunEvent> events = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<ExecutionEvent> events = Channel.CreateUnbounded<ExecutionEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly int storedOutputChars;
-    private readonly Func<ExecutionOutcome, StoredOutput, Task> record;
-    private readonly Action release;
+    private readonly Func<RunResult, ExecutionOutcome, StoredOutput, Task> record;
+    private readonly Func<ValueTask> release;
     private readonly ILogger logger;
 
-    public ExecutionRun(long executionId, IRunSession session, int storedOutputChars, Func<ExecutionOutcome, StoredOutput, Task> record, Action release, ILogger logger)
+    public ExecutionRun(long executionId, IRunSession session, int storedOutputChars, Func<RunResult, ExecutionOutcome, StoredOutput, Task> record, Func<ValueTask> release, ILogger logger)
     {
         ExecutionId = executionId;
         this.session = session;
@@ -225,7 +233,7 @@ internal sealed class ExecutionRun : IExecutionRun
     }
 
     public long ExecutionId { get; }
-    public ChannelReader<RunEvent> Events => events.Reader;
+    public ChannelReader<ExecutionEvent> Events => events.Reader;
     public Task<ExecutionOutcome> Completion { get; }
 
     public ValueTask WriteStdinAsync(string text, CancellationToken cancellationToken = default) => session.WriteStdinAsync(text, cancellationToken);
@@ -268,16 +276,20 @@ internal sealed class ExecutionRun : IExecutionRun
                             if (room > 0) combined.Append(output.Text.AsSpan(0, room));
                             combinedTruncated = true;
                         }
+                        events.Writer.TryWrite(new ExecutionOutput(output.Text, output.Stream == OutputStream.Stderr));
+                        break;
+                    case RunStarted:
+                        events.Writer.TryWrite(new ExecutionStarted());
                         break;
                     case RunExited exited:
                         result = exited.Result;
+                        events.Writer.TryWrite(new ExecutionExited(ToCore(exited.Result)));
                         break;
                 }
-                events.Writer.TryWrite(runEvent);
             }
             result ??= await session.Completion;
-            var outcome = new ExecutionOutcome(ExecutionId, result, stdout.ToString(), stderr.ToString(), RunStatusNames.Of(result.Status));
-            await record(outcome, new StoredOutput(combined.ToString(), combinedTruncated));
+            var outcome = new ExecutionOutcome(ExecutionId, ToCore(result), stdout.ToString(), stderr.ToString(), RunStatusNames.Of(result.Status));
+            await record(result, outcome, new StoredOutput(combined.ToString(), combinedTruncated));
             return outcome;
         }
         catch (Exception exception)
@@ -287,8 +299,19 @@ internal sealed class ExecutionRun : IExecutionRun
         }
         finally
         {
-            release();
+            await release();
             events.Writer.TryComplete();
         }
     }
+
+    /// <summary>The sandbox's result in Core's terms (no host paths).</summary>
+    private static ExecutionResult ToCore(RunResult result) => new()
+    {
+        ExitCode = result.ExitCode,
+        WallMs = result.WallMs,
+        CpuMs = result.CpuMs,
+        PeakMemoryMb = result.PeakMemoryMb,
+        OutputTruncated = result.OutputTruncated,
+        Artifacts = result.Artifacts.Select(a => new ExecutionArtifact(a.Name, a.SizeBytes, a.ContentType)).ToList(),
+    };
 }

@@ -24,15 +24,14 @@ public sealed record SnippetView(
 /// <summary>Search text matches title, description, tags and code; Tag filters on one exact tag.</summary>
 public sealed record SnippetQuery(string? Search = null, string? Tag = null, int Page = 1, int PageSize = 20);
 
-/// <summary>The rules of a snippet's fields, shared by the service and the UI hints.</summary>
+/// <summary>The rules of a snippet's fields, shared by the service and the UI hints. The code's size limit is Execution:MaxCodeBytes.</summary>
 public static class SnippetRules
 {
     public const int MaxTitleLength = 200;
     public const int MaxDescriptionLength = 2000;
-    public const int MaxCodeBytes = 64 * 1024;
     public const int MaxTagsLength = 500;
     public const int MaxTagLength = 32;
-    public const int MaxEnvironmentNameLength = 64;
+    public const int MaxEnvironmentNameLength = Environments.EnvironmentNames.MaxReferenceLength;
 
     /// <summary>"Numpy, plots ,numpy" → "numpy,plots": trimmed, lower-case, unique, in order.</summary>
     public static string NormalizeTags(string? tags) =>

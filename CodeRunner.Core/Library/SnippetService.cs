@@ -1,3 +1,5 @@
+using CodeRunner.Core.Execution;
+using Microsoft.Extensions.Options;
 using System.Text;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
@@ -8,12 +10,12 @@ using Microsoft.EntityFrameworkCore;
 namespace CodeRunner.Core.Library;
 
 /// <summary>A user's code library: create, edit, delete, copy public snippets, save from the run page.</summary>
-public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, TierLimitGate limitGate, AuditService audit, TimeProvider clock)
+public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, TierLimitGate limitGate, AuditService audit, IOptions<ExecutionOptions> execution, TimeProvider clock)
 {
     public async Task<Snippet> CreateAsync(UserRef actor, SnippetEdit edit, CancellationToken cancellationToken = default)
     {
         var normalized = Validate(edit);
-        using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
+        await using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
         await EnsureBelowLimitAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var snippet = new Snippet { UserId = actor.Id, Title = "", Code = "", CreatedAt = now };
@@ -54,7 +56,7 @@ public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, 
     public async Task<Snippet> CopyAsync(UserRef actor, int id, CancellationToken cancellationToken = default)
     {
         var source = await GetAsync(actor, id, cancellationToken);
-        using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
+        await using var gate = await limitGate.EnterAsync("snippets", actor.Id, cancellationToken);
         await EnsureBelowLimitAsync(actor, cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
         var copy = new Snippet
@@ -118,7 +120,7 @@ public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, 
         throw new ForbiddenError("Only the owner can change this snippet.");
     }
 
-    private static SnippetEdit Validate(SnippetEdit edit)
+    private SnippetEdit Validate(SnippetEdit edit)
     {
         var title = (edit.Title ?? "").Trim();
         if (title.Length == 0) throw new ValidationError("library.title_required", "title", "A title is required.");
@@ -128,8 +130,9 @@ public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, 
         if (description?.Length > SnippetRules.MaxDescriptionLength)
             throw new ValidationError("library.description_too_long", "description", $"The description is longer than {SnippetRules.MaxDescriptionLength} characters.", SnippetRules.MaxDescriptionLength);
         var code = edit.Code ?? "";
-        if (Encoding.UTF8.GetByteCount(code) > SnippetRules.MaxCodeBytes)
-            throw new ValidationError("library.code_too_large", "code", $"The code is larger than {SnippetRules.MaxCodeBytes / 1024} KB.", SnippetRules.MaxCodeBytes / 1024);
+        var maxCode = execution.Value.MaxCodeBytes;
+        if (Encoding.UTF8.GetByteCount(code) > maxCode)
+            throw new ValidationError("library.code_too_large", "code", $"The code is larger than {maxCode / 1024} KB.", maxCode / 1024);
         var tags = SnippetRules.SplitTags(edit.Tags);
         if (tags.Any(t => t.Length > SnippetRules.MaxTagLength))
             throw new ValidationError("library.tag_too_long", "tags", $"A tag is longer than {SnippetRules.MaxTagLength} characters.", SnippetRules.MaxTagLength);

@@ -14,23 +14,23 @@ public sealed record QuotaStatus(QuotaKind Kind, int Used, int? Limit, DateTime 
 }
 
 /// <summary>
-/// Daily quotas per user and quota day (<see cref="QuotaDay"/>: midnight in the configured zone). Consumption is one conditional UPDATE, so racing runs can never
+/// Daily quotas per user and quota day (<see cref="QuotaDay"/>: midnight in the configured zone). Consumption is one conditional upsert, so racing runs can never
 /// pass the limit (SQLite serializes writers; PostgreSQL row-locks the counter).
 /// </summary>
 public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> tiers, QuotaDay quotaDay)
 {
     public TierLimits LimitsFor(UserRef user) => tiers.Value.For(user.Level);
 
-    /// <summary>Takes one run from today's quota or throws <see cref="QuotaExceededError"/>.</summary>
-    public Task TryConsumeRunAsync(UserRef user, CancellationToken cancellationToken = default) =>
+    /// <summary>Takes one run from today's quota or throws <see cref="QuotaExceededError"/>; returns what is left.</summary>
+    public Task<QuotaStatus> TryConsumeRunAsync(UserRef user, CancellationToken cancellationToken = default) =>
         ConsumeAsync(user, QuotaKind.Runs, cancellationToken);
 
-    /// <summary>Takes one API call from today's quota or throws <see cref="QuotaExceededError"/>.</summary>
-    public Task TryConsumeApiCallAsync(UserRef user, CancellationToken cancellationToken = default) =>
+    /// <summary>Takes one API call from today's quota or throws <see cref="QuotaExceededError"/>; returns what is left.</summary>
+    public Task<QuotaStatus> TryConsumeApiCallAsync(UserRef user, CancellationToken cancellationToken = default) =>
         ConsumeAsync(user, QuotaKind.ApiCalls, cancellationToken);
 
     /// <summary>Takes one request on the team's default AI provider from today's quota or throws <see cref="QuotaExceededError"/>.</summary>
-    public Task TryConsumeAiRequestAsync(UserRef user, CancellationToken cancellationToken = default) =>
+    public Task<QuotaStatus> TryConsumeAiRequestAsync(UserRef user, CancellationToken cancellationToken = default) =>
         ConsumeAsync(user, QuotaKind.AiRequests, cancellationToken);
 
     public async Task<QuotaStatus> GetStatusAsync(UserRef user, QuotaKind kind, CancellationToken cancellationToken = default)
@@ -41,29 +41,36 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
         return new QuotaStatus(kind, used, LimitOf(user, kind), resets);
     }
 
-    private async Task ConsumeAsync(UserRef user, QuotaKind kind, CancellationToken cancellationToken)
+    /// <summary>
+    /// One statement, so one commit: creates today's row with this use, or adds it when the counter is under the limit.
+    /// No row comes back when the limit is reached (the conditional update did nothing); the count that comes back is exact.
+    /// </summary>
+    private async Task<QuotaStatus> ConsumeAsync(UserRef user, QuotaKind kind, CancellationToken cancellationToken)
     {
         var (day, resets) = quotaDay.Today();
         var limit = LimitOf(user, kind);
-        await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, 0, 0, 0) ON CONFLICT ("UserId", "Day") DO NOTHING""",
-            cancellationToken);
-        var updated = kind switch
-        {
-            QuotaKind.Runs => await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "DailyUsages" SET "Runs" = "Runs" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "Runs" < {limit})""",
-                cancellationToken),
-            QuotaKind.ApiCalls => await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "DailyUsages" SET "ApiCalls" = "ApiCalls" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "ApiCalls" < {limit})""",
-                cancellationToken),
-            _ => await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "DailyUsages" SET "AiRequests" = "AiRequests" + 1 WHERE "UserId" = {user.Id} AND "Day" = {day} AND ({limit} IS NULL OR "AiRequests" < {limit})""",
-                cancellationToken),
-        };
-        if (updated == 1) return;
-
         var code = kind switch { QuotaKind.Runs => "quota.runs_exhausted", QuotaKind.ApiCalls => "quota.api_calls_exhausted", _ => "quota.ai_requests_exhausted" };
-        throw new QuotaExceededError(code, $"Daily {kind} quota of {limit} is used up; it resets at {resets:u}.", limit!.Value, limit.Value, resets);
+        var exhausted = () => new QuotaExceededError(code, $"Daily {kind} quota of {limit} is used up; it resets at {resets:u}.", limit!.Value, limit.Value, resets);
+        // A limit of 0 would be passed by the insert of a first row.
+        if (limit <= 0) throw exhausted();
+
+        // Unlimited = a cap no counter reaches, so the statement is the same on both databases (PostgreSQL cannot type a bare NULL parameter).
+        var cap = limit ?? int.MaxValue;
+        var (runs, apiCalls, aiRequests) = kind switch { QuotaKind.Runs => (1, 0, 0), QuotaKind.ApiCalls => (0, 1, 0), _ => (0, 0, 1) };
+        var used = kind switch
+        {
+            QuotaKind.Runs => await db.Database.SqlQuery<int>(
+                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "Runs" = "DailyUsages"."Runs" + 1 WHERE "DailyUsages"."Runs" < {cap} RETURNING "Runs" AS "Value" """)
+                .ToListAsync(cancellationToken),
+            QuotaKind.ApiCalls => await db.Database.SqlQuery<int>(
+                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "ApiCalls" = "DailyUsages"."ApiCalls" + 1 WHERE "DailyUsages"."ApiCalls" < {cap} RETURNING "ApiCalls" AS "Value" """)
+                .ToListAsync(cancellationToken),
+            _ => await db.Database.SqlQuery<int>(
+                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "AiRequests" = "DailyUsages"."AiRequests" + 1 WHERE "DailyUsages"."AiRequests" < {cap} RETURNING "AiRequests" AS "Value" """)
+                .ToListAsync(cancellationToken),
+        };
+        if (used.Count == 1) return new QuotaStatus(kind, used[0], limit, resets);
+        throw exhausted();
     }
 
     /// <summary>Admins are unlimited whatever their level.</summary>

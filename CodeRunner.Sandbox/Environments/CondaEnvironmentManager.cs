@@ -53,23 +53,27 @@ public sealed class CondaEnvironmentManager : EnvironmentManagerBase
             else throw new EnvironmentOperationException("environment.yml files are not accepted; give the packages as a list or requirements.txt", null);
         }
         Directory.CreateDirectory(prefix);
-        await EnvironmentToolRunner.RunAsync(await Tool(prefix, CondaCommandLine.Create(prefix, spec.PythonVersion, packages, sources), cancellationToken), log, cancellationToken);
+        await using var network = EnvironmentToolRunner.OpenNetwork(tools, PackageIndexAllowlist.ForConda(sources), log);
+        await EnvironmentToolRunner.RunAsync(await Tool(prefix, CondaCommandLine.Create(prefix, spec.PythonVersion, packages, sources), cancellationToken, network), log, cancellationToken);
     }
 
-    protected override async Task InstallCoreAsync(string name, string prefix, IReadOnlyList<string> specs, PackageSources sources, bool upgrade, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken) =>
-        await EnvironmentToolRunner.RunAsync(await Tool(prefix, upgrade ? CondaCommandLine.Upgrade(prefix, specs, sources) : CondaCommandLine.Install(prefix, specs, sources), cancellationToken), log, cancellationToken);
+    protected override async Task InstallCoreAsync(string name, string prefix, IReadOnlyList<string> specs, PackageSources sources, bool upgrade, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken)
+    {
+        await using var network = EnvironmentToolRunner.OpenNetwork(tools, PackageIndexAllowlist.ForConda(sources), log);
+        await EnvironmentToolRunner.RunAsync(await Tool(prefix, upgrade ? CondaCommandLine.Upgrade(prefix, specs, sources) : CondaCommandLine.Install(prefix, specs, sources), cancellationToken, network), log, cancellationToken);
+    }
 
     protected override async Task UninstallCoreAsync(string name, string prefix, IReadOnlyList<string> names, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken) =>
         await EnvironmentToolRunner.RunAsync(await Tool(prefix, CondaCommandLine.Uninstall(prefix, names), cancellationToken), log, cancellationToken);
 
     /// <summary>The tool in the sandbox: the prefix and the package cache (envs/.micromamba, also conda's pkgs dir) writable, the tool's own install read-only.</summary>
-    private Task<ProcessCommand> Tool(string prefix, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private Task<ProcessCommand> Tool(string prefix, IReadOnlyList<string> arguments, CancellationToken cancellationToken, InstallNetworkProxy? network = null)
     {
         var cache = Path.Combine(EnvironmentsRoot, ".micromamba");
         Directory.CreateDirectory(cache);
         var extra = new Dictionary<string, string> { ["MAMBA_ROOT_PREFIX"] = cache, ["CONDA_PKGS_DIRS"] = Path.Combine(cache, "pkgs") };
         var installation = Path.GetDirectoryName(Path.GetDirectoryName(InterpreterResolverPath(tool))!)!;
-        return tools.CommandAsync(tool, arguments, [prefix, cache], [installation], extra, cancellationToken);
+        return tools.CommandAsync(tool, arguments, [prefix, cache], [installation], extra, cancellationToken, network);
     }
 
     private static string InterpreterResolverPath(string path) => Execution.InterpreterResolver.RealPath(path);

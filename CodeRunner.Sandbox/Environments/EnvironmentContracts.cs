@@ -5,7 +5,16 @@ public sealed record EnvironmentCreateSpec(string Name, string PythonVersion, IR
 public sealed record InstalledPackage(string Name, string Version);
 
 public enum LogLevelKind { Info, Error }
-public sealed record EnvironmentLogLine(string Text, LogLevelKind Kind = LogLevelKind.Info, double? Progress = null);
+/// <summary>A log line; <paramref name="Notice"/>, when set, is what the UI shows instead of <paramref name="Text"/>, in the reader's language.</summary>
+public sealed record EnvironmentLogLine(string Text, LogLevelKind Kind = LogLevelKind.Info, double? Progress = null, EnvironmentNotice? Notice = null)
+{
+    /// <summary>A destination the install proxy refused: English text for logs and the API, a notice for the UI.</summary>
+    public static EnvironmentLogLine NetworkRefused(Isolation.InstallNetworkRefusal refusal) =>
+        new("network refused: " + refusal.Describe(), LogLevelKind.Error, Notice: new EnvironmentNotice("InstallNetworkRefused_" + refusal.Reason, [refusal.Destination]));
+}
+
+/// <summary>A localizable message: a resource key (OperationLog's "Notice_" + Key) and its arguments.</summary>
+public sealed record EnvironmentNotice(string Key, IReadOnlyList<string> Arguments);
 
 /// <summary>Where packages come from; teams in China usually point these at a mirror or a local wheelhouse.</summary>
 public sealed record PackageSources

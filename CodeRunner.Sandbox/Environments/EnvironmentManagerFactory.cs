@@ -16,8 +16,18 @@ public static class EnvironmentManagerFactory
             : new VenvEnvironmentManager(basePython, options.EnvironmentsDirectory, tools, loggerFactory.CreateLogger<VenvEnvironmentManager>());
         if (!tools.IsIsolated)
             loggerFactory.CreateLogger(typeof(EnvironmentManagerFactory)).LogWarning("PACKAGE INSTALLS NOT ISOLATED: bubblewrap is unavailable, so pip/conda and the packages' build scripts run on the host with limits only");
-        loggerFactory.CreateLogger(typeof(EnvironmentManagerFactory)).LogInformation(
+        var logger = loggerFactory.CreateLogger(typeof(EnvironmentManagerFactory));
+        logger.LogInformation(
             "Python environments: {Kind} ({Tool}, {Version}) in {Root}", manager.Backend.Kind, manager.Backend.ToolPath, manager.Backend.Version, manager.Backend.EnvironmentsRoot);
+        if (tools.ShareNetwork)
+            logger.LogWarning("INSTALL NETWORK IS THE HOST'S (Sandbox:InstallNetwork=host): packages' build scripts can reach everything on this host's loopback, the app included; use 'proxy'");
+        else if (tools.UsesProxy)
+            logger.LogInformation("Package installs reach only the configured package sources, through the install proxy (Sandbox:InstallNetwork=proxy)");
+        else if (!string.Equals(options.InstallNetwork, InstallNetworkModes.None, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(options.InstallNetwork, InstallNetworkModes.Proxy, StringComparison.OrdinalIgnoreCase))
+            logger.LogWarning("Sandbox:InstallNetwork='{Value}' is not proxy, none or host: package installs get no network", options.InstallNetwork);
+        else if (tools.IsIsolated)
+            logger.LogInformation("Package installs have no network (Sandbox:InstallNetwork=none): only local wheelhouses work");
         return manager;
     }
 

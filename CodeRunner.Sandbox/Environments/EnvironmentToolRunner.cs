@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using CodeRunner.Sandbox.Execution;
+using CodeRunner.Sandbox.Isolation;
 using CodeRunner.Sandbox.Processes;
 
 namespace CodeRunner.Sandbox.Environments;
@@ -56,6 +57,10 @@ internal static class EnvironmentToolRunner
             throw new EnvironmentOperationException($"{Path.GetFileName(command.Program)} failed with exit code {status?.ExitCode?.ToString() ?? "none"}", status?.ExitCode);
         return stdout.ToString();
     }
+
+    /// <summary>The install's network (null = none); refused destinations go to <paramref name="log"/>.</summary>
+    public static InstallNetworkProxy? OpenNetwork(SandboxedTool tools, PackageIndexAllowlist allowlist, ChannelWriter<EnvironmentLogLine> log) =>
+        tools.OpenNetwork(allowlist, refusal => log.TryWrite(EnvironmentLogLine.NetworkRefused(refusal)));
 
     private static void EmitLines(StringBuilder buffer, string text, OutputStream stream, ChannelWriter<EnvironmentLogLine> log, bool flush)
     {

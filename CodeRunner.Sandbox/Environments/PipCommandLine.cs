@@ -28,6 +28,11 @@ public static class PipCommandLine
         else if (sources.PipIndexUrl is { } index) arguments.AddRange(["--index-url", index]);
         if (!sources.NoIndex) foreach (var extra in sources.PipExtraIndexUrls) arguments.AddRange(["--extra-index-url", extra]);
         foreach (var links in sources.FindLinks) arguments.AddRange(["--find-links", links]);
+        // pip ignores a plain-http index unless it is trusted: the admin configured it, so it is (a LAN mirror usually is http).
+        foreach (var host in arguments.Where(IsHttpUrl).Select(url => new Uri(url).Authority).Distinct(StringComparer.OrdinalIgnoreCase).ToList())
+            arguments.AddRange(["--trusted-host", host]);
         return arguments;
     }
+
+    private static bool IsHttpUrl(string value) => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == "http";
 }

@@ -48,13 +48,15 @@ public sealed class VenvEnvironmentManager : EnvironmentManagerBase
     protected override async Task InstallCoreAsync(string name, string prefix, IReadOnlyList<string> specs, PackageSources sources, bool upgrade, ChannelWriter<EnvironmentLogLine> log, CancellationToken cancellationToken)
     {
         log.TryWrite(new EnvironmentLogLine("resolving " + string.Join(' ', specs), Progress: 0.1));
-        await EnvironmentToolRunner.RunAsync(await Pip(prefix, PipCommandLine.Install(specs, sources, dryRun: true, upgrade), sources, cancellationToken), log, cancellationToken);
+        // One proxy for the whole install (dry run and install): its limits hold per install.
+        await using var network = EnvironmentToolRunner.OpenNetwork(tools, PackageIndexAllowlist.ForPip(sources), log);
+        await EnvironmentToolRunner.RunAsync(await Pip(prefix, PipCommandLine.Install(specs, sources, dryRun: true, upgrade), sources, cancellationToken, network), log, cancellationToken);
 
         var before = Freeze(prefix);
         try
         {
             log.TryWrite(new EnvironmentLogLine("installing", Progress: 0.5));
-            await EnvironmentToolRunner.RunAsync(await Pip(prefix, PipCommandLine.Install(specs, sources, dryRun: false, upgrade), sources, cancellationToken), log, cancellationToken);
+            await EnvironmentToolRunner.RunAsync(await Pip(prefix, PipCommandLine.Install(specs, sources, dryRun: false, upgrade), sources, cancellationToken, network), log, cancellationToken);
             log.TryWrite(new EnvironmentLogLine("installed " + string.Join(' ', specs), Progress: 1));
         }
         catch (Exception exception) when (exception is EnvironmentOperationException or OperationCanceledException)
@@ -83,11 +85,12 @@ public sealed class VenvEnvironmentManager : EnvironmentManagerBase
         InstalledPackageReader.Read(prefix).Select(p => $"{p.Name}=={p.Version}").ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>pip of the environment, in the sandbox: the prefix writable, local wheelhouses read-only.</summary>
-    private Task<ProcessCommand> Pip(string prefix, IReadOnlyList<string> arguments, PackageSources? sources, CancellationToken cancellationToken) =>
-        Tool(Path.Combine(prefix, "bin", "python3"), prefix, arguments, sources?.FindLinks.Where(Path.IsPathFullyQualified).Select(Path.GetFullPath).ToList() ?? [], cancellationToken);
+    private Task<ProcessCommand> Pip(string prefix, IReadOnlyList<string> arguments, PackageSources? sources, CancellationToken cancellationToken, InstallNetworkProxy? network = null) =>
+        Tool(Path.Combine(prefix, "bin", "python3"), prefix, arguments, sources?.FindLinks.Where(Path.IsPathFullyQualified).Select(Path.GetFullPath).ToList() ?? [], cancellationToken, network);
 
-    private Task<ProcessCommand> Tool(string program, string prefix, IReadOnlyList<string> arguments, IReadOnlyList<string> readOnly, CancellationToken cancellationToken) =>
-        tools.CommandAsync(program, arguments, [prefix], [.. readOnly, BaseInterpreterPrefix], null, cancellationToken);
+    private Task<ProcessCommand> Tool(string program, string prefix, IReadOnlyList<string> arguments, IReadOnlyList<string> readOnly, CancellationToken cancellationToken,
+        InstallNetworkProxy? network = null) =>
+        tools.CommandAsync(program, arguments, [prefix], [.. readOnly, BaseInterpreterPrefix], null, cancellationToken, network);
 
     /// <summary>The base interpreter's installation (its standard library), bound read-only unless it lives under /usr anyway.</summary>
     private string BaseInterpreterPrefix => Path.GetDirectoryName(Path.GetDirectoryName(basePython)!)!;

@@ -84,11 +84,15 @@ public interface IRunSession : IAsyncDisposable
 public sealed record RunUsageSnapshot(TimeSpan Cpu, long ResidentBytes);
 
 /// <summary>How runs are isolated on this machine, for the admin console and logs.</summary>
-public sealed record SandboxInfo(string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, string PythonVersion, string BasePythonPath, bool CgroupsAvailable);
+/// <param name="InstallNetwork">What package installs reach: proxy (configured indexes only), none, or host (unsafe); see <see cref="SandboxOptions.InstallNetwork"/>.</param>
+public sealed record SandboxInfo(string Mode, bool IsIsolated, string? Reason, string? BubblewrapVersion, string PythonVersion, string BasePythonPath, bool CgroupsAvailable,
+    string InstallNetwork = InstallNetworkModes.None);
 
 public interface ICodeRunner
 {
     SandboxInfo Info { get; }
     /// <summary>Starts a run now; cancellation of the token cancels the run.</summary>
     IRunSession Start(RunRequest request, CancellationToken cancellationToken = default);
+    /// <summary>The warm pool's state (sandboxes started ahead of runs), for the admin console.</summary>
+    WarmPoolStatus WarmPool => new(false, 0, 0, 0, 0);
 }

@@ -46,6 +46,14 @@ internal sealed record RunDirectories(string Root, string FileSystem, string Wor
         if (owner is { } fileSystemOwner && Scratch is null) NativeMethods.chown(FileSystem, fileSystemOwner.Uid, fileSystemOwner.Gid);
     }
 
+    /// <summary>Sets the run's tmpfs to <paramref name="limits"/>' quota and file count (a warm pool member, mounted before its run was known).</summary>
+    public void Resize(RunLimits limits)
+    {
+        var options = string.Create(CultureInfo.InvariantCulture, $"size={Math.Max(1024 * 1024, limits.DiskQuotaBytes)},nr_inodes={Math.Max(64, limits.MaxFiles)}");
+        if (NativeMethods.mount("tmpfs", FileSystem, "tmpfs", NativeMethods.MS_REMOUNT | NativeMethods.MS_NOSUID | NativeMethods.MS_NODEV, options) != 0)
+            throw new IOException($"cannot resize the run's tmpfs at {FileSystem} (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+    }
+
     /// <summary>Bytes and files used on the run's tmpfs (null without one).</summary>
     public unsafe (long UsedBytes, long FreeBytes, long FreeFiles)? Usage()
     {

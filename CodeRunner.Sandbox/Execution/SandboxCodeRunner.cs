@@ -56,7 +56,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
         // A real program, started the way users' programs are, in the real runs dir: the only proof that runs work.
         var probeFailure = capabilities.IsIsolated ? Task.Run(ProbeRunAsync).GetAwaiter().GetResult() : null;
         Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated && probeFailure is null, probeFailure ?? capabilities.Reason, capabilities.BubblewrapVersion,
-            BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable);
+            BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable, Tools.NetworkMode);
         if (probeFailure is not null) this.logger.LogError("SANDBOX BROKEN: a test program cannot run. {Reason}", probeFailure);
 
         if (!capabilities.IsIsolated)
@@ -69,6 +69,12 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
             this.logger.LogWarning("Sandbox without seccomp filter or with nested user namespaces allowed: {Reason}", capabilities.Reason);
         if (capabilities.Settings.GnuTimePath is null)
             this.logger.LogWarning("GNU time (Debian package 'time') not found: CPU time and peak memory of runs come from polling /proc and can miss a run's last moments");
+        // Only real sandboxes are pooled: a pool member outside bwrap would share the host with everything else.
+        if (Info.IsIsolated && options.WarmPool.Size + options.WarmPool.EnvironmentSize > 0)
+        {
+            pool = new WarmPool(options.WarmPool, BaseInterpreter.Path, StartPoolMember, DiscardAsync, this.logger);
+            pool.Warm(KeyOf(new RunRequest { Code = "", InterpreterPath = BaseInterpreter.Path }));
+        }
     }
 
     public SandboxInfo Info { get; }
@@ -77,10 +83,14 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
     private readonly SandboxPathView? pathView;
 
     private int disposed;
+    private readonly WarmPool? pool;
+
+    public WarmPoolStatus WarmPool => pool?.Status() ?? new WarmPoolStatus(false, 0, 0, 0, 0);
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        pool?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Sweeper.DisposeAsync().AsTask().GetAwaiter().GetResult();
         pathView?.Dispose();
     }
@@ -138,26 +148,23 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
     }
 
     /// <summary>The sandbox of package tools (pip, conda): same isolation as runs, see <see cref="SandboxedTool"/>.</summary>
-    public SandboxedTool Tools => new(capabilities, options);
+    public SandboxedTool Tools => new(capabilities, options, BaseInterpreter.Path, logger);
 
     public IRunSession Start(RunRequest request, CancellationToken cancellationToken = default)
     {
         var runId = request.RunId ?? Guid.NewGuid().ToString("N");
         if (!RunIdPattern().IsMatch(runId)) throw new ArgumentException($"invalid run id '{runId}'", nameof(request));
         if (!Path.IsPathFullyQualified(request.InterpreterPath)) throw new ArgumentException("the interpreter path must be absolute", nameof(request));
+        if (pool is not null && FitsPoolCeiling(request.Limits) && pool.TryClaim(KeyOf(request)) is { } member && StartWarm(member, request, cancellationToken) is { } warm)
+            return warm;
 
         var directories = RunDirectories.For(runsDirectory, runId, UsesRunFileSystem);
         if (Directory.Exists(directories.Root)) throw new InvalidOperationException($"run '{runId}' already has a directory");
-        var dropToSandboxUser = capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows();
         RunningProcess process;
         try
         {
-            directories.Create(request.Limits, dropToSandboxUser ? (options.SandboxUid, options.SandboxGid) : null);
-            var written = new List<string> { Path.Combine(directories.Work, ProgramFileName) };
-            File.WriteAllText(written[0], request.Code, new UTF8Encoding(false));
-            written.AddRange(WriteSupportFiles(directories.Work, request.SupportFiles));
-            // Ours, written under the app's umask (027): hand them to the sandbox user, who could not read them otherwise.
-            if (dropToSandboxUser) foreach (var path in written) NativeMethods.chown(path, options.SandboxUid, options.SandboxGid);
+            directories.Create(request.Limits, SandboxOwner);
+            WriteProgramFiles(directories.Work, request);
             process = RunningProcess.Start(BuildCommand(request, directories.Work, directories.Scratch));
         }
         catch
@@ -165,19 +172,104 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
             _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
             throw;
         }
-        // bwrap and GNU time both report a child killed by signal N as exit code 128+N.
-        var signalAsExitCode = capabilities.IsIsolated || capabilities.Settings.GnuTimePath is not null;
-        return new SandboxRunSession(process, request.Limits, directories, options, signalAsExitCode, capabilities.Settings, capabilities.IsIsolated, Sweeper, logger, cancellationToken);
+        return NewSession(process, request, directories, cancellationToken);
     }
 
-    /// <summary>The full command of a run (exposed for tests and diagnostics).</summary>
-    public ProcessCommand BuildCommand(RunRequest request, string hostWorkDirectory, ScratchDirectories? scratch = null)
+    // bwrap, GNU time and System.Diagnostics.Process all report a child killed by signal N as exit code 128+N.
+    private SandboxRunSession NewSession(RunningProcess process, RunRequest request, RunDirectories directories, CancellationToken cancellationToken) =>
+        new(process, request.Limits, directories, options, signalAsExitCode: true, capabilities.Settings, capabilities.IsIsolated, Sweeper, logger, cancellationToken);
+
+    /// <summary>The owner of a run's files and dirs: the sandbox user when runs drop to it, else us.</summary>
+    private (int Uid, int Gid)? SandboxOwner =>
+        capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows() ? (options.SandboxUid, options.SandboxGid) : null;
+
+    /// <summary>main.py and the support files, handed to the sandbox user (ours are written under the app's umask 027).</summary>
+    private void WriteProgramFiles(string workDirectory, RunRequest request)
+    {
+        var written = new List<string> { Path.Combine(workDirectory, ProgramFileName) };
+        File.WriteAllText(written[0], request.Code, new UTF8Encoding(false));
+        written.AddRange(WriteSupportFiles(workDirectory, request.SupportFiles));
+        if (SandboxOwner is { } owner) foreach (var path in written) NativeMethods.chown(path, owner.Uid, owner.Gid);
+    }
+
+    /// <summary>
+    /// The rlimits pool members start with. A member cannot know its run's tier, so it starts with this
+    /// generous ceiling and the bootstrap lowers every rlimit to the run's own values at claim, before the
+    /// program's first line (lowering is always allowed, raising a hard limit never is); a run asking for
+    /// more than the ceiling in any limit starts cold. This keeps one pool for every tier instead of one
+    /// per tier, and the host's own limits (memory watchdog, wall clock, output cap, disk quota) start at claim.
+    /// </summary>
+    private static readonly RunLimits PoolCeiling = new()
+    {
+        CpuTime = TimeSpan.FromHours(1),
+        MemoryMb = 16 * 1024,
+        MaxProcesses = 1024,
+        MaxFileSizeBytes = 1L << 30,
+        MaxOpenFiles = 4096,
+    };
+
+    private static bool FitsPoolCeiling(RunLimits limits) =>
+        limits.CpuTime <= PoolCeiling.CpuTime && limits.MemoryMb <= PoolCeiling.MemoryMb && limits.MaxProcesses <= PoolCeiling.MaxProcesses &&
+        limits.MaxFileSizeBytes <= PoolCeiling.MaxFileSizeBytes && limits.MaxOpenFiles <= PoolCeiling.MaxOpenFiles;
+
+    /// <summary>With a per-run tmpfs the quota is set at claim, so one member fits every quota; bwrap's own tmpfs is sized at start.</summary>
+    private PoolKey KeyOf(RunRequest request) => new(request.InterpreterPath,
+        Path.GetFullPath(request.EnvironmentPrefix ?? Execution.WarmPool.BasePrefix(request.InterpreterPath)), UsesRunFileSystem ? 0 : request.Limits.DiskQuotaBytes);
+
+    private PoolMember StartPoolMember(PoolKey key)
+    {
+        var directories = RunDirectories.For(runsDirectory, "pool-" + Guid.NewGuid().ToString("N")[..20], UsesRunFileSystem);
+        var limits = key.DiskQuotaBytes > 0 ? PoolCeiling with { DiskQuotaBytes = key.DiskQuotaBytes } : PoolCeiling;
+        try
+        {
+            directories.Create(limits, SandboxOwner);
+            var request = new RunRequest { Code = "", InterpreterPath = key.InterpreterPath, EnvironmentPrefix = key.EnvironmentPrefix, Limits = limits };
+            return new PoolMember(key, RunningProcess.Start(BuildCommand(request, directories.Work, directories.Scratch, PoolBootstrap.Arguments)), directories);
+        }
+        catch
+        {
+            _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
+            throw;
+        }
+    }
+
+    private async Task DiscardAsync(PoolMember member)
+    {
+        await member.Process.DisposeAsync();
+        await Sweeper.RemoveRunAsync(member.Directories, keepRoot: false);
+    }
+
+    /// <summary>Hands the run to a started member: quota, files, then the header (limits, environment) and stdin. Null = start cold.</summary>
+    private SandboxRunSession? StartWarm(PoolMember member, RunRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (member.Directories.IsMounted) member.Directories.Resize(request.Limits);
+            WriteProgramFiles(member.Directories.Work, request);
+            var interpreterDirectory = Path.GetDirectoryName(request.InterpreterPath)!;
+            var header = PoolBootstrap.Header(request.Limits, capabilities.Settings.AddressSpaceAllowanceMb,
+                EnvironmentOf(request, BubblewrapIsolation.SandboxWorkDirectory, interpreterDirectory));
+            // The run's wall clock starts now, not when its sandbox was started.
+            member.Process.RestartWallClock();
+            _ = member.Process.WriteStdinAsync(header + (request.Stdin ?? ""));
+            return NewSession(member.Process, request, member.Directories, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "A warm sandbox could not take the run; it starts cold");
+            _ = DiscardAsync(member);
+            return null;
+        }
+    }
+
+    /// <summary>The full command of a run (exposed for tests and diagnostics); a pool member runs <paramref name="programArguments"/> instead of main.py.</summary>
+    public ProcessCommand BuildCommand(RunRequest request, string hostWorkDirectory, ScratchDirectories? scratch = null, IReadOnlyList<string>? programArguments = null)
     {
         var interpreterDirectory = Path.GetDirectoryName(request.InterpreterPath)!;
         var prefix = request.EnvironmentPrefix ?? Path.GetDirectoryName(interpreterDirectory)!;
         var isolated = capabilities.IsIsolated;
         var home = isolated ? BubblewrapIsolation.SandboxWorkDirectory : hostWorkDirectory;
-        var launch = new SandboxLaunch(hostWorkDirectory, request.InterpreterPath, [Path.GetFullPath(prefix)], request.Limits, ["-u", ProgramFileName]) { Scratch = scratch };
+        var launch = new SandboxLaunch(hostWorkDirectory, request.InterpreterPath, [Path.GetFullPath(prefix)], request.Limits, programArguments ?? ["-u", ProgramFileName]) { Scratch = scratch };
         var commandLine = BubblewrapIsolation.BuildCommandLine(launch, capabilities.Settings);
         var argv = commandLine.Arguments;
         return new ProcessCommand(argv[0], argv.Skip(1))

@@ -28,6 +28,9 @@ public static class BubblewrapIsolation
     /// <summary>Name resolution and CA certificates, for package tools that may use the network.</summary>
     private static readonly string[] NetworkEtcFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl", "/etc/ca-certificates", "/etc/pki"];
 
+    /// <summary>CA certificates only: behind the install proxy the tool resolves no names itself.</summary>
+    private static readonly string[] CertificateEtcFiles = ["/etc/ssl", "/etc/ca-certificates", "/etc/pki"];
+
     public static SandboxCommandLine BuildCommandLine(SandboxLaunch launch, IsolationSettings settings)
     {
         var arguments = new List<string>();
@@ -93,6 +96,11 @@ public static class BubblewrapIsolation
         {
             arguments.Add("--share-net");
             foreach (var path in NetworkEtcFiles) arguments.AddRange(["--ro-bind-try", path, path]);
+        }
+        else if (launch.ProxyDirectory is { } proxy)
+        {
+            arguments.AddRange(["--ro-bind", proxy, InstallNetworkProxy.SandboxDirectory]);
+            foreach (var path in CertificateEtcFiles) arguments.AddRange(["--ro-bind-try", path, path]);
         }
         // After the tmpfs mounts, so a prefix under /tmp is not hidden by the fresh /tmp.
         foreach (var prefix in launch.ReadOnlyPrefixes.Where(p => !IsUnderSystemDirectory(p)).Distinct())

@@ -15,22 +15,30 @@ namespace CodeRunner.Sandbox.Isolation;
 /// </summary>
 public static class ResourceLimits
 {
-    public static IReadOnlyList<string> PrlimitArguments(RunLimits limits, int addressSpaceAllowanceMb)
+    public static IReadOnlyList<string> PrlimitArguments(RunLimits limits, int addressSpaceAllowanceMb) =>
+        [.. Values(limits, addressSpaceAllowanceMb).Select(l => Format("--" + l.Name.ToLowerInvariant(), l.Soft, l.Hard)), "--"];
+
+    /// <summary>
+    /// Every rlimit of a run (soft, hard), named as in RLIMIT_&lt;Name&gt;: prlimit applies them at a cold start, the warm
+    /// pool's bootstrap lowers a pool member's ceiling to them before the program's first line (see <see cref="Execution.PoolBootstrap"/>).
+    /// </summary>
+    public static IReadOnlyList<(string Name, long Soft, long Hard)> Values(RunLimits limits, int addressSpaceAllowanceMb)
     {
         var cpuSeconds = Math.Max(1, (long)Math.Ceiling(limits.CpuTime.TotalSeconds));
         long addressSpace = ((long)limits.MemoryMb + addressSpaceAllowanceMb) * 1024 * 1024;
         return
         [
-            Format("--as", addressSpace),
+            ("AS", addressSpace, addressSpace),
             // Soft limit sends SIGXCPU, the hard one a second later SIGKILL.
-            $"--cpu={cpuSeconds.ToString(CultureInfo.InvariantCulture)}:{(cpuSeconds + 1).ToString(CultureInfo.InvariantCulture)}",
-            Format("--nproc", limits.MaxProcesses),
-            Format("--fsize", limits.MaxFileSizeBytes),
-            Format("--nofile", limits.MaxOpenFiles),
-            "--core=0",
-            "--",
+            ("CPU", cpuSeconds, cpuSeconds + 1),
+            ("NPROC", limits.MaxProcesses, limits.MaxProcesses),
+            ("FSIZE", limits.MaxFileSizeBytes, limits.MaxFileSizeBytes),
+            ("NOFILE", limits.MaxOpenFiles, limits.MaxOpenFiles),
+            ("CORE", 0, 0),
         ];
     }
 
-    private static string Format(string option, long value) => $"{option}={value.ToString(CultureInfo.InvariantCulture)}";
+    private static string Format(string option, long soft, long hard) => soft == hard
+        ? $"{option}={soft.ToString(CultureInfo.InvariantCulture)}"
+        : $"{option}={soft.ToString(CultureInfo.InvariantCulture)}:{hard.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -21,6 +21,8 @@ public sealed record SandboxLaunch(
     public bool ReportUsage { get; init; } = true;
     /// <summary>Keep the host's network namespace (package tools, only when configured: the host's loopback is reachable then).</summary>
     public bool ShareNetwork { get; init; }
+    /// <summary>The install proxy's host directory (socket + forwarder), bound read-only at <see cref="InstallNetworkProxy.SandboxDirectory"/>; the sandbox keeps its own network.</summary>
+    public string? ProxyDirectory { get; init; }
 }
 
 /// <summary>/tmp and /dev/shm of a run, both on the run's one quota-limited file system.</summary>

@@ -5,8 +5,8 @@ using CodeRunner.Sandbox.Execution;
 namespace CodeRunner.Sandbox.Processes;
 
 /// <summary>
-/// Runs a <see cref="ProcessCommand"/> (our replacement for CliWrap). Every variant kills the
-/// whole process tree when cancelled and always reaps the child, so no zombie or orphan remains.
+/// Runs a <see cref="ProcessCommand"/> with CliWrap (through <see cref="RunningProcess"/>). Every
+/// variant kills the process tree when cancelled and waits for the child, so no zombie remains.
 /// </summary>
 public static class CommandRunner
 {

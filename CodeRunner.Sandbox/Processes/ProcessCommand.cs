@@ -1,10 +1,14 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using CliWrap;
 
 namespace CodeRunner.Sandbox.Processes;
 
 /// <summary>
 /// An immutable description of a process to start: program, argument vector (never a shell
-/// string), working directory, environment and up-front stdin. Change it with the With* methods.
+/// string), working directory, environment and up-front stdin. Change it with the With* methods;
+/// <see cref="ToCliCommand"/> turns it into the CliWrap command that runs it.
 /// </summary>
 public sealed record ProcessCommand
 {
@@ -24,7 +28,7 @@ public sealed record ProcessCommand
     public string? Stdin { get; init; }
     /// <summary>Close stdin after the up-front text so programs reading to EOF finish.</summary>
     public bool CloseStdinAfterInput { get; init; }
-    /// <summary>Extra descriptors the child inherits, the i-th as fd 3+i (bwrap's --seccomp, --bind-fd ...).</summary>
+    /// <summary>Extra descriptors the child inherits, the i-th as fd 3+i (bwrap's --seccomp).</summary>
     public ImmutableArray<InheritedFile> InheritedFiles { get; init; } = [];
 
     public ProcessCommand WithArguments(params IEnumerable<string> arguments) => this with { Arguments = [.. arguments] };
@@ -34,13 +38,36 @@ public sealed record ProcessCommand
     public ProcessCommand WithInheritedFiles(params IEnumerable<InheritedFile> files) => this with { InheritedFiles = [.. files] };
     public ProcessCommand WithStdin(string? text, bool closeAfter = false) => this with { Stdin = text, CloseStdinAfterInput = closeAfter };
 
+    /// <summary>
+    /// The CliWrap command (no exit-code validation: callers read the code). System.Diagnostics.Process
+    /// hands a child only stdin/stdout/stderr, so inherited files go through /bin/sh, which opens each
+    /// (a memfd of ours, by its /proc path) at fd 3, 4, ... and then execs the program in its own pid.
+    /// </summary>
+    public Command ToCliCommand()
+    {
+        var command = InheritedFiles.IsEmpty
+            ? Cli.Wrap(Program).WithArguments(Arguments)
+            : Cli.Wrap("/bin/sh").WithArguments(["-c", "exec \"$0\" \"$@\"" + string.Concat(InheritedFiles.Select((file, i) =>
+                  string.Create(CultureInfo.InvariantCulture, $" {InheritedFile.FirstDescriptor + i}<{file.HostPath}"))), Program, .. Arguments]);
+        command = command.WithValidation(CommandResultValidation.None);
+        return WorkingDirectory is { } directory ? command.WithWorkingDirectory(directory) : command;
+    }
+
+    /// <summary>Replaces the inherited environment with <see cref="Environment"/> when one is set (CliWrap only adds to it).</summary>
+    public void ConfigureStartInfo(ProcessStartInfo startInfo)
+    {
+        if (Environment is not { } environment) return;
+        startInfo.Environment.Clear();
+        foreach (var (name, value) in environment) startInfo.Environment[name] = value;
+    }
+
     public override string ToString() => string.Join(' ', new[] { Program }.Concat(Arguments).Select(Quote));
 
     private static string Quote(string value) =>
         value.Length > 0 && value.All(c => char.IsLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? value : "'" + value.Replace("'", "'\\''") + "'";
 }
 
-/// <summary>A descriptor handed to the child: in-memory data (a sealed memfd) or a directory opened by us (O_PATH).</summary>
+/// <summary>A descriptor handed to the child: in-memory data (a memfd of this process, kept open for its lifetime).</summary>
 public abstract record InheritedFile
 {
     /// <summary>The first descriptor number inherited files get in the child.</summary>
@@ -48,7 +75,12 @@ public abstract record InheritedFile
 
     private InheritedFile() { }
 
-    public sealed record Data(byte[] Content) : InheritedFile;
-    /// <summary>Opened by this process, so the child needs no search permission on the path's parents (a 0700 data dir).</summary>
-    public sealed record Directory(string Path) : InheritedFile;
+    /// <summary>A path the child's shell can open (before any privilege drop).</summary>
+    public abstract string HostPath { get; }
+
+    /// <summary>Constant data (the seccomp program): one memfd per distinct content, made once and reused by every start.</summary>
+    public sealed record Data(byte[] Content) : InheritedFile
+    {
+        public override string HostPath => MemoryFiles.PathOf(Content);
+    }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace CodeRunner.Sandbox.Processes;
 
-/// <summary>Reads the process tree from /proc: descendants of a pid, their memory, and killing them all.</summary>
+/// <summary>Reads the process tree from /proc: descendants of a pid, the members of a pid namespace, their CPU and memory.</summary>
 public static class ProcessTree
 {
     /// <summary>Every live descendant of <paramref name="rootPid"/> (not the root itself).</summary>
@@ -162,18 +162,6 @@ public static class ProcessTree
             catch (UnauthorizedAccessException) { }
         }
         return found;
-    }
-
-    /// <summary>SIGKILLs the process group/session led by <paramref name="rootPid"/> and every descendant, then the root.</summary>
-    public static void KillTree(int rootPid)
-    {
-        // Stop first so nothing forks while we collect the tree, then kill.
-        NativeMethods.kill(-rootPid, NativeMethods.SIGSTOP);
-        var descendants = Descendants(rootPid);
-        foreach (var pid in descendants) NativeMethods.kill(pid, NativeMethods.SIGSTOP);
-        NativeMethods.kill(-rootPid, NativeMethods.SIGKILL);
-        foreach (var pid in Descendants(rootPid).Concat(descendants).Distinct()) NativeMethods.kill(pid, NativeMethods.SIGKILL);
-        NativeMethods.kill(rootPid, NativeMethods.SIGKILL);
     }
 
     private static int? ReadParentPid(int pid)

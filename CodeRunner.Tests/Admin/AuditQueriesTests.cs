@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Admin;
 
 /// <summary>The audit log's filters, statistics, CSV export and 我的活动 on a real SQLite file.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class AuditQueriesTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private static readonly DateTime Day = new(2024, 2, 3, 9, 0, 0, DateTimeKind.Utc);

@@ -487,7 +487,14 @@ public class BackupRestoreTests(BackupAppFactory app) : IClassFixture<BackupAppF
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM \"{table}\" {where} ORDER BY rowid";
+        // WITHOUT ROWID tables (the search index's shadow tables) have no rowid; they are read in primary key order anyway.
+        await using (var schema = connection.CreateCommand())
+        {
+            schema.CommandText = "SELECT COALESCE(sql, '') FROM sqlite_master WHERE name = $name";
+            schema.Parameters.AddWithValue("$name", table);
+            var withoutRowid = Convert.ToString(await schema.ExecuteScalarAsync())!.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase);
+            command.CommandText = $"SELECT * FROM \"{table}\" {where} {(withoutRowid ? "" : "ORDER BY rowid")}";
+        }
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {

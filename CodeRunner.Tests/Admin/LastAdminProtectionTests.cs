@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Admin;
 
 /// <summary>No sequence of admin actions, sequential or racing, leaves the site without an active admin. Each test has its own app (own admins).</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class LastAdminProtectionTests
 {
     private static async Task<UserRef> BootstrapAdminAsync(CodeRunnerAppFactory app) =>

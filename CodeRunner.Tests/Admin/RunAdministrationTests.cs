@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Admin;
 
 /// <summary>The admin's view of everyone's runs: filters, paging, per-day totals, the live view and 停止 with the real sandbox.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class RunAdministrationTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private async Task<UserRef> NewAdminAsync() => CodeRunnerAppFactory.RefOf(await app.CreateUserAsync(isAdmin: true, level: 4), isAdmin: true);
@@ -92,7 +93,7 @@ public class RunAdministrationTests(CodeRunnerAppFactory app) : IClassFixture<Co
         for (var attempt = 0; attempt < 100 && (live is null || live.MemoryMb < 30 || live.Cpu == TimeSpan.Zero); attempt++)
         {
             await Task.Delay(100);
-            live = (await RunsAsync(r => Task.FromResult(r.LiveRuns(admin)))).SingleOrDefault(l => l.ExecutionId == run.ExecutionId);
+            live = (await RunsAsync(r => r.LiveRunsAsync(admin))).SingleOrDefault(l => l.ExecutionId == run.ExecutionId);
         }
         Assert.NotNull(live);
         Assert.Equal(user.UserName, live.UserName);
@@ -105,7 +106,7 @@ public class RunAdministrationTests(CodeRunnerAppFactory app) : IClassFixture<Co
         var outcome = await run.Completion;
 
         Assert.Equal(ExecutionStatus.Cancelled, outcome.StatusName);
-        Assert.DoesNotContain(await RunsAsync(r => Task.FromResult(r.LiveRuns(admin))), l => l.ExecutionId == run.ExecutionId);
+        Assert.DoesNotContain(await RunsAsync(r => r.LiveRunsAsync(admin)), l => l.ExecutionId == run.ExecutionId);
         Assert.False(await RunsAsync(r => r.StopAsync(admin, run.ExecutionId)));
         await app.WithScopeAsync(async sp =>
         {

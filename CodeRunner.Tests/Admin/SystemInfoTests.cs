@@ -29,7 +29,28 @@ public class SystemInfoTests
         Assert.True(second.Disk.IsLow);
         Assert.Equal(0, second.RunningSandboxes);
         Assert.False(string.IsNullOrEmpty(second.Sandbox.Mode));
+        Assert.Equal(second.Sandbox.IsIsolated ? "proxy" : "host", second.Sandbox.InstallNetwork);
         Assert.Null(first.Cpu.ProcessPercent);
+    }
+
+    [Fact]
+    public async Task System_info_shows_the_warm_pool_with_its_idle_memory()
+    {
+        await using var app = new CodeRunnerAppFactory();
+        var admin = CodeRunnerAppFactory.RefOf(await app.CreateUserAsync(isAdmin: true), isAdmin: true);
+        var system = app.Services.GetRequiredService<SystemInfoService>();
+        Assert.True(system.Get(admin).Sandbox.IsIsolated, "bubblewrap is required: install the Debian package 'bubblewrap'");
+
+        var info = system.Get(admin);
+        for (var waited = 0; info.WarmPool.Ready == 0 && waited < 20_000; waited += 100)
+        {
+            await Task.Delay(100);
+            info = system.Get(admin);
+        }
+
+        Assert.True(info.WarmPool.Enabled);
+        Assert.True(info.WarmPool.Ready > 0, "no warm sandbox became ready");
+        Assert.True(info.WarmPool.IdleMemoryBytes > 1024 * 1024, $"idle memory {info.WarmPool.IdleMemoryBytes}");
     }
 
     [Fact]

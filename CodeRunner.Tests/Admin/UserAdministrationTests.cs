@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.Admin;
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class UserAdministrationTests(CodeRunnerAppFactory App) : IClassFixture<CodeRunnerAppFactory>
 {
 

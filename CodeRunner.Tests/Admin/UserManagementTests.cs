@@ -14,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Admin;
 
 /// <summary>Creating, editing, resetting and deleting accounts through UserAdministrationService, on a real SQLite file.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class UserManagementTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private async Task<UserRef> NewAdminAsync() => CodeRunnerAppFactory.RefOf(await app.CreateUserAsync(isAdmin: true, level: 4), isAdmin: true);
@@ -85,7 +86,7 @@ public class UserManagementTests(CodeRunnerAppFactory app) : IClassFixture<CodeR
         {
             await Assert.ThrowsAsync<ForbiddenError>(() => sp.GetRequiredService<UserDetailQueries>().GetAsync(user, other.Id));
             await Assert.ThrowsAsync<ForbiddenError>(() => sp.GetRequiredService<RunAdministration>().SearchAsync(user, new AdminRunFilter()));
-            Assert.Throws<ForbiddenError>(() => sp.GetRequiredService<RunAdministration>().LiveRuns(user));
+            await Assert.ThrowsAsync<ForbiddenError>(() => sp.GetRequiredService<RunAdministration>().LiveRunsAsync(user));
             await Assert.ThrowsAsync<ForbiddenError>(() => sp.GetRequiredService<RunAdministration>().StopAsync(user, 1));
             Assert.Throws<ForbiddenError>(() => sp.GetRequiredService<SystemInfoService>().Get(user));
         });

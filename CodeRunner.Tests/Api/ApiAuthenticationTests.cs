@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.Api;
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class ApiAuthenticationTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private static async Task AssertUnauthorizedAsync(HttpResponseMessage response)

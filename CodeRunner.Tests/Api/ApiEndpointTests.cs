@@ -1,3 +1,4 @@
+using CodeRunner.Core.Audit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.Api;
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class ApiEndpointTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
@@ -181,6 +183,8 @@ public class ApiEndpointTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunn
         var client = app.BearerClient(key.Secret);
         await client.GetAsync("/api/v1/codes");
         await client.GetAsync("/api/v1/codes/999999");
+        // api.call rows are written after the response; wait for the queue to drain.
+        await app.Services.GetRequiredService<AuditWriteBehind>().FlushAsync();
 
         var rows = await app.WithScopeAsync(sp => sp.GetRequiredService<CodeRunnerDbContext>().AuditLogs
             .Where(a => a.UserId == me.Id).ToListAsync());

@@ -6,6 +6,7 @@ using CodeRunner.Tests.Infrastructure;
 namespace CodeRunner.Tests.Api;
 
 /// <summary>Requests the framework refuses before an endpoint runs still get RFC 7807 problems with a stable code, in both languages.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class ApiProblemTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private async Task<HttpClient> KeyedClientAsync(string language = "zh-CN")

@@ -15,6 +15,7 @@ public sealed class LimitedApiAppFactory : CodeRunnerAppFactory
     }
 }
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class ApiQuotaTests(LimitedApiAppFactory app) : IClassFixture<LimitedApiAppFactory>
 {
     [Fact]

@@ -10,9 +10,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.ApiKeys;
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class ApiKeyServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     [Fact]
+    [Trait("SqliteOnly", "yes")] // scans the SQLite file byte for byte
     public async Task The_secret_is_stored_only_as_a_hash_and_appears_in_neither_database_nor_logs()
     {
         var user = await app.CreateUserAsync();

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Community;
 
 /// <summary>The community's rules on a real SQLite database, through the Core services.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class CommunityServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private Task<T> With<T>(Func<IServiceProvider, Task<T>> action) => app.WithScopeAsync(action);
@@ -260,7 +261,7 @@ public class CommunityServiceTests(CodeRunnerAppFactory app) : IClassFixture<Cod
         Assert.Equal(("community.title_too_long", CommunityRules.MaxTitleLength), (title.Code, (int)title.Arguments[0]));
         var body = await Assert.ThrowsAsync<ValidationError>(() => PostAsync(author, Edit("t", new string('x', CommunityRules.MaxContentLength + 1))));
         Assert.Equal("community.content_too_long", body.Code);
-        var code = await Assert.ThrowsAsync<ValidationError>(() => PostAsync(author, Edit("t", code: new string('x', CommunityRules.MaxCodeBytes + 1))));
+        var code = await Assert.ThrowsAsync<ValidationError>(() => PostAsync(author, Edit("t", code: new string('x', new CodeRunner.Core.Execution.ExecutionOptions().MaxCodeBytes + 1))));
         Assert.Equal("community.code_too_large", code.Code);
         var post = await PostAsync(author, Edit("ok"));
         var comment = await Assert.ThrowsAsync<ValidationError>(() => With(sp => sp.GetRequiredService<CommentService>().AddAsync(author, post.Id, new string('x', CommunityRules.MaxCommentLength + 1))));

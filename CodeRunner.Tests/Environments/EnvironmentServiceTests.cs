@@ -12,18 +12,19 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CodeRunner.Tests.Environments;
 
 /// <summary>Core rules of environments against real SQLite and the real venv backend with a local wheelhouse.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IClassFixture<EnvironmentsAppFixture>
 {
     private const string Shared = EnvironmentsAppFixture.SharedName;
     private CodeRunnerAppFactory App => fixture.App;
     private UserRef Owner => CodeRunnerAppFactory.RefOf(fixture.Owner);
 
-    private Task<T> WithEnvironments<T>(Func<EnvironmentService, Task<T>> action) =>
-        App.WithScopeAsync(services => action(services.GetRequiredService<EnvironmentService>()));
+    private Task<T> WithEnvironments<T>(Func<EnvironmentServices, Task<T>> action) =>
+        App.WithScopeAsync(services => action(EnvironmentServices.From(services)));
 
-    private static async Task<List<EnvironmentLogLine>> DrainAsync(IAsyncEnumerable<EnvironmentLogLine> lines, CancellationToken cancellationToken = default)
+    private static async Task<List<OperationLogLine>> DrainAsync(IAsyncEnumerable<OperationLogLine> lines, CancellationToken cancellationToken = default)
     {
-        var list = new List<EnvironmentLogLine>();
+        var list = new List<OperationLogLine>();
         await foreach (var line in lines.WithCancellation(cancellationToken)) list.Add(line);
         return list;
     }
@@ -41,7 +42,7 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
         Assert.Contains(fixture.CreateLog, line => line.Text.StartsWith("$ "));
         Assert.Contains(fixture.CreateLog, line => line.Progress == 1);
 
-        var list = await WithEnvironments(s => s.ListAsync(Owner));
+        var list = await WithEnvironments(s => s.Queries.ListAsync(Owner));
 
         Assert.Equal("base", list[0].Name);
         Assert.True(list[0].IsBase);
@@ -57,61 +58,61 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     [Fact]
     public async Task A_user_who_owns_an_environment_cannot_create_a_second_one()
     {
-        var request = new EnvironmentCreateRequest { Name = "second-env", PythonVersion = await WithEnvironments(s => Task.FromResult(s.PythonVersions[0])) };
+        var request = new EnvironmentCreateRequest { Name = "second-env", PythonVersion = await WithEnvironments(s => Task.FromResult(s.Queries.PythonVersions[0])) };
 
-        var error = await Assert.ThrowsAsync<ConflictError>(() => WithEnvironments(s => DrainAsync(s.CreateAsync(Owner, request))));
+        var error = await Assert.ThrowsAsync<ConflictError>(() => WithEnvironments(s => DrainAsync(s.Lifecycle.CreateAsync(Owner, request))));
 
         Assert.Equal("environments.limit_one", error.Code);
-        Assert.False(await WithEnvironments(s => s.CanCreateAsync(Owner)));
+        Assert.False(await WithEnvironments(s => s.Queries.CanCreateAsync(Owner)));
     }
 
     [Fact]
     public async Task Another_users_private_environment_is_hidden_and_cannot_be_used()
     {
-        await WithEnvironments(async s => { await s.SetPublicAsync(Owner, Shared, false); return 0; });
+        await WithEnvironments(async s => { await s.Lifecycle.SetPublicAsync(Owner, Shared, false); return 0; });
         var other = await NewUserAsync();
 
-        var list = await WithEnvironments(s => s.ListAsync(other));
+        var list = await WithEnvironments(s => s.Queries.ListAsync(other));
         Assert.DoesNotContain(list, e => e.Name == Shared);
-        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.ResolveForRunAsync(other, Shared)));
-        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.ListPackagesAsync(other, Shared)));
-        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.GetAsync(other, Shared)));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.Queries.ResolveForRunAsync(other, Shared)));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.Queries.ListPackagesAsync(other, Shared)));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.Queries.GetAsync(other, Shared)));
     }
 
     [Fact]
     public async Task Changing_another_users_private_environment_looks_like_it_does_not_exist()
     {
-        await WithEnvironments(async s => { await s.SetPublicAsync(Owner, Shared, false); return 0; });
+        await WithEnvironments(async s => { await s.Lifecycle.SetPublicAsync(Owner, Shared, false); return 0; });
         var other = await NewUserAsync();
 
-        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => DrainAsync(s.InstallAsync(other, Shared, TestWheelhouse.Extra, null))));
-        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => DrainAsync(s.UninstallAsync(other, Shared, TestWheelhouse.Greeting))));
-        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.UpdateAsync(other, Shared, new EnvironmentEdit("mine now", null, true))));
-        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(async s => { await s.SetPublicAsync(other, Shared, true); return 0; }));
-        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(async s => { await s.DeleteAsync(other, Shared); return 0; }));
-        Assert.False((await WithEnvironments(s => s.GetAsync(Owner, Shared))).IsPublic);
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => DrainAsync(s.Packages.InstallAsync(other, Shared, TestWheelhouse.Extra, null))));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => DrainAsync(s.Packages.UninstallAsync(other, Shared, TestWheelhouse.Greeting))));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(s => s.Lifecycle.UpdateAsync(other, Shared, new EnvironmentEdit("mine now", null, true))));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(async s => { await s.Lifecycle.SetPublicAsync(other, Shared, true); return 0; }));
+        await Assert.ThrowsAsync<NotFoundError>(() => WithEnvironments(async s => { await s.Lifecycle.DeleteAsync(other, Shared); return 0; }));
+        Assert.False((await WithEnvironments(s => s.Queries.GetAsync(Owner, Shared))).IsPublic);
     }
 
     [Fact]
     public async Task Another_users_public_environment_can_be_used_but_not_changed()
     {
-        await WithEnvironments(async s => { await s.SetPublicAsync(Owner, Shared, true); return 0; });
+        await WithEnvironments(async s => { await s.Lifecycle.SetPublicAsync(Owner, Shared, true); return 0; });
         var other = await NewUserAsync();
         try
         {
-            var seen = Assert.Single(await WithEnvironments(s => s.ListAsync(other)), e => e.Name == Shared);
+            var seen = Assert.Single(await WithEnvironments(s => s.Queries.ListAsync(other)), e => e.Name == Shared);
             Assert.False(seen.CanEdit);
-            Assert.Contains(await WithEnvironments(s => s.ListPackagesAsync(other, Shared)), p => p.Name == TestWheelhouse.Greeting);
-            Assert.NotNull(await WithEnvironments(s => s.ResolveForRunAsync(other, Shared)));
+            Assert.Contains(await WithEnvironments(s => s.Queries.ListPackagesAsync(other, Shared)), p => p.Name == TestWheelhouse.Greeting);
+            Assert.NotNull(await WithEnvironments(s => s.Queries.ResolveForRunAsync(other, Shared)));
 
-            await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => DrainAsync(s.InstallAsync(other, Shared, TestWheelhouse.Extra, null))));
-            await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => DrainAsync(s.UninstallAsync(other, Shared, TestWheelhouse.Greeting))));
-            await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => s.UpdateAsync(other, Shared, new EnvironmentEdit("mine now", null, false))));
-            await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(async s => { await s.DeleteAsync(other, Shared); return 0; }));
+            await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => DrainAsync(s.Packages.InstallAsync(other, Shared, TestWheelhouse.Extra, null))));
+            await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => DrainAsync(s.Packages.UninstallAsync(other, Shared, TestWheelhouse.Greeting))));
+            await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => s.Lifecycle.UpdateAsync(other, Shared, new EnvironmentEdit("mine now", null, false))));
+            await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(async s => { await s.Lifecycle.DeleteAsync(other, Shared); return 0; }));
         }
         finally
         {
-            await WithEnvironments(async s => { await s.SetPublicAsync(Owner, Shared, false); return 0; });
+            await WithEnvironments(async s => { await s.Lifecycle.SetPublicAsync(Owner, Shared, false); return 0; });
         }
     }
 
@@ -124,7 +125,7 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     {
         var auditBefore = (await AuditOfAsync(Shared)).Count;
 
-        var error = await Assert.ThrowsAsync<ValidationError>(() => WithEnvironments(s => DrainAsync(s.InstallAsync(Owner, Shared, spec, null))));
+        var error = await Assert.ThrowsAsync<ValidationError>(() => WithEnvironments(s => DrainAsync(s.Packages.InstallAsync(Owner, Shared, spec, null))));
 
         Assert.Equal("environments.invalid_spec", error.Code);
         Assert.Equal(field, error.Field);
@@ -134,7 +135,7 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     [Fact]
     public async Task An_invalid_version_spec_names_the_version_field()
     {
-        var error = await Assert.ThrowsAsync<ValidationError>(() => WithEnvironments(s => DrainAsync(s.InstallAsync(Owner, Shared, "requests", "==1.0 --pre"))));
+        var error = await Assert.ThrowsAsync<ValidationError>(() => WithEnvironments(s => DrainAsync(s.Packages.InstallAsync(Owner, Shared, "requests", "==1.0 --pre"))));
 
         Assert.Equal("version", error.Field);
     }
@@ -145,7 +146,7 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
         var admin = await NewUserAsync(isAdmin: true);
         var request = new EnvironmentCreateRequest { Name = "../escape", PythonVersion = "3.11" };
 
-        var error = await Assert.ThrowsAsync<ValidationError>(() => WithEnvironments(s => DrainAsync(s.CreateAsync(admin, request))));
+        var error = await Assert.ThrowsAsync<ValidationError>(() => WithEnvironments(s => DrainAsync(s.Lifecycle.CreateAsync(admin, request))));
 
         Assert.Equal("environments.invalid_name", error.Code);
         Assert.Equal("name", error.Field);
@@ -164,9 +165,9 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
         });
         try
         {
-            var error = await Assert.ThrowsAsync<ConflictError>(() => WithEnvironments(async s => { await s.DeleteAsync(Owner, Shared); return 0; }));
+            var error = await Assert.ThrowsAsync<ConflictError>(() => WithEnvironments(async s => { await s.Lifecycle.DeleteAsync(Owner, Shared); return 0; }));
             Assert.Equal("environments.in_use", error.Code);
-            Assert.NotNull(await WithEnvironments(s => s.ResolveForRunAsync(Owner, Shared)));
+            Assert.NotNull(await WithEnvironments(s => s.Queries.ResolveForRunAsync(Owner, Shared)));
         }
         finally
         {
@@ -178,15 +179,15 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     [Fact]
     public async Task Installing_upgrading_and_uninstalling_local_wheels_stream_logs_and_are_audited()
     {
-        var install = await WithEnvironments(s => DrainAsync(s.InstallAsync(Owner, Shared, TestWheelhouse.Extra, "0.1.0")));
+        var install = await WithEnvironments(s => DrainAsync(s.Packages.InstallAsync(Owner, Shared, TestWheelhouse.Extra, "0.1.0")));
         Assert.Contains(install, line => line.Text.Contains("--no-index") && line.Text.Contains("--find-links"));
-        Assert.Contains(await WithEnvironments(s => s.ListPackagesAsync(Owner, Shared)), p => p == new InstalledPackage(TestWheelhouse.Extra, "0.1.0"));
+        Assert.Contains(await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)), p => p == new PackageInfo(TestWheelhouse.Extra, "0.1.0"));
 
-        await WithEnvironments(s => DrainAsync(s.UpgradeAsync(Owner, Shared, TestWheelhouse.Greeting)));
-        Assert.Contains(await WithEnvironments(s => s.ListPackagesAsync(Owner, Shared)), p => p == new InstalledPackage(TestWheelhouse.Greeting, "1.1.0"));
+        await WithEnvironments(s => DrainAsync(s.Packages.UpgradeAsync(Owner, Shared, TestWheelhouse.Greeting)));
+        Assert.Contains(await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)), p => p == new PackageInfo(TestWheelhouse.Greeting, "1.1.0"));
 
-        await WithEnvironments(s => DrainAsync(s.UninstallAsync(Owner, Shared, TestWheelhouse.Extra)));
-        Assert.DoesNotContain(await WithEnvironments(s => s.ListPackagesAsync(Owner, Shared)), p => p.Name == TestWheelhouse.Extra);
+        await WithEnvironments(s => DrainAsync(s.Packages.UninstallAsync(Owner, Shared, TestWheelhouse.Extra)));
+        Assert.DoesNotContain(await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)), p => p.Name == TestWheelhouse.Extra);
 
         var actions = (await AuditOfAsync(Shared)).Where(a => a.Status == AuditStatus.Success).Select(a => a.Action).ToList();
         Assert.Contains("environment.install", actions);
@@ -197,14 +198,14 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     [Fact]
     public async Task A_failed_install_reports_the_tool_error_and_leaves_the_environment_usable()
     {
-        var before = await WithEnvironments(s => s.ListPackagesAsync(Owner, Shared));
+        var before = await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared));
 
-        var error = await Assert.ThrowsAsync<ConflictError>(() => WithEnvironments(s => DrainAsync(s.InstallAsync(Owner, Shared, "no-such-package-xyz", null))));
+        var error = await Assert.ThrowsAsync<ConflictError>(() => WithEnvironments(s => DrainAsync(s.Packages.InstallAsync(Owner, Shared, "no-such-package-xyz", null))));
 
         Assert.Equal("environments.operation_failed", error.Code);
-        Assert.Equal(before, await WithEnvironments(s => s.ListPackagesAsync(Owner, Shared)));
+        Assert.Equal(before, await WithEnvironments(s => s.Queries.ListPackagesAsync(Owner, Shared)));
         Assert.Contains(await AuditOfAsync(Shared), a => a.Action == "environment.install" && a.Status == AuditStatus.Error);
-        var resolved = await WithEnvironments(s => s.ResolveForRunAsync(Owner, Shared));
+        var resolved = await WithEnvironments(s => s.Queries.ResolveForRunAsync(Owner, Shared));
         Assert.NotNull(resolved);
         Assert.True(File.Exists(resolved.InterpreterPath));
     }
@@ -214,40 +215,40 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     {
         await App.WithScopeAsync(async services =>
         {
-            var environments = services.GetRequiredService<EnvironmentService>();
-            await using var first = environments.InstallAsync(Owner, Shared, TestWheelhouse.Extra, null).GetAsyncEnumerator();
+            var environments = EnvironmentServices.From(services);
+            await using var first = environments.Packages.InstallAsync(Owner, Shared, TestWheelhouse.Extra, null).GetAsyncEnumerator();
             Assert.True(await first.MoveNextAsync());
 
-            var error = await Assert.ThrowsAsync<ConflictError>(() => WithEnvironments(s => DrainAsync(s.UninstallAsync(Owner, Shared, TestWheelhouse.Greeting))));
+            var error = await Assert.ThrowsAsync<ConflictError>(() => WithEnvironments(s => DrainAsync(s.Packages.UninstallAsync(Owner, Shared, TestWheelhouse.Greeting))));
             Assert.Equal("environments.busy", error.Code);
 
             while (await first.MoveNextAsync()) { }
         });
-        await WithEnvironments(s => DrainAsync(s.UninstallAsync(Owner, Shared, TestWheelhouse.Extra)));
+        await WithEnvironments(s => DrainAsync(s.Packages.UninstallAsync(Owner, Shared, TestWheelhouse.Extra)));
     }
 
     [Fact]
     public async Task Resolving_for_a_run_gives_the_interpreter_and_records_the_use()
     {
-        var resolved = await WithEnvironments(s => s.ResolveForRunAsync(Owner, Shared));
-        var baseResolved = await WithEnvironments(s => s.ResolveForRunAsync(Owner, null));
+        var resolved = await WithEnvironments(s => s.Queries.ResolveForRunAsync(Owner, Shared));
+        var baseResolved = await WithEnvironments(s => s.Queries.ResolveForRunAsync(Owner, null));
 
         Assert.NotNull(resolved);
         Assert.Equal(Shared, resolved.Name);
         Assert.StartsWith(Path.Combine(App.DataDirectory, "envs"), resolved.Prefix);
         Assert.Equal("base", baseResolved!.Name);
         Assert.Null(baseResolved.Prefix);
-        Assert.Null(await WithEnvironments(s => s.ResolveForRunAsync(Owner, "never-created")));
-        var summary = await WithEnvironments(s => s.GetAsync(Owner, Shared));
+        Assert.Null(await WithEnvironments(s => s.Queries.ResolveForRunAsync(Owner, "never-created")));
+        var summary = await WithEnvironments(s => s.Queries.GetAsync(Owner, Shared));
         Assert.NotNull(summary.LastUsedAt);
-        var choices = await WithEnvironments(s => s.ListChoicesAsync(Owner));
+        var choices = await WithEnvironments(s => s.Queries.ListChoicesAsync(Owner));
         Assert.Equal(["base", Shared], choices.Select(c => c.Name));
     }
 
     [Fact]
     public async Task A_run_with_the_environments_interpreter_imports_its_package()
     {
-        var resolved = await WithEnvironments(s => s.ResolveForRunAsync(Owner, Shared));
+        var resolved = await WithEnvironments(s => s.Queries.ResolveForRunAsync(Owner, Shared));
         var runner = App.Services.GetRequiredService<ICodeRunner>();
 
         var (result, stdout) = await RunAsync(runner, resolved!, "import coderunner_greeting\nprint(coderunner_greeting.greet('世界'))");
@@ -259,7 +260,7 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     [Fact]
     public async Task The_execution_service_runs_in_the_owners_environment_and_hides_it_from_others_while_private()
     {
-        await WithEnvironments(async s => { await s.SetPublicAsync(Owner, Shared, false); return 0; });
+        await WithEnvironments(async s => { await s.Lifecycle.SetPublicAsync(Owner, Shared, false); return 0; });
         var other = await NewUserAsync();
         Task<ExecutionOutcome> Run(UserRef actor) => App.WithScopeAsync(services => services.GetRequiredService<IExecutionService>().RunAsync(actor,
             new ExecutionRequest { Code = "import coderunner_greeting\nprint(coderunner_greeting.greet('世界'))", EnvironmentName = Shared },
@@ -295,29 +296,29 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     {
         var admin = await NewUserAsync(isAdmin: true);
         var user = await NewUserAsync();
-        var version = await WithEnvironments(s => Task.FromResult(s.PythonVersions[0]));
+        var version = await WithEnvironments(s => Task.FromResult(s.Queries.PythonVersions[0]));
 
         using var cancel = new CancellationTokenSource();
         var cancelled = App.WithScopeAsync(async services =>
         {
-            var environments = services.GetRequiredService<EnvironmentService>();
-            await foreach (var _ in environments.CreateAsync(user, new EnvironmentCreateRequest { Name = "cancelled-env", PythonVersion = version }, cancel.Token))
+            var environments = EnvironmentServices.From(services);
+            await foreach (var _ in environments.Lifecycle.CreateAsync(user, new EnvironmentCreateRequest { Name = "cancelled-env", PythonVersion = version }, cancel.Token))
                 await cancel.CancelAsync();
         });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         Assert.False(Directory.Exists(Path.Combine(App.DataDirectory, "envs", "cancelled-env")));
-        Assert.DoesNotContain(await WithEnvironments(s => s.ListAllAsync(admin)), e => e.Name == "cancelled-env");
+        Assert.DoesNotContain(await WithEnvironments(s => s.Queries.ListAllAsync(admin)), e => e.Name == "cancelled-env");
         Assert.Contains(await AuditOfAsync("cancelled-env"), a => a.Action == "environment.create" && a.Status == AuditStatus.Warning);
 
-        await WithEnvironments(s => DrainAsync(s.CreateAsync(user, new EnvironmentCreateRequest { Name = "user-env", PythonVersion = version })));
-        Assert.Contains(await WithEnvironments(s => s.ListAllAsync(admin)), e => e.Name == "user-env" && e.OwnerId == user.Id);
+        await WithEnvironments(s => DrainAsync(s.Lifecycle.CreateAsync(user, new EnvironmentCreateRequest { Name = "user-env", PythonVersion = version })));
+        Assert.Contains(await WithEnvironments(s => s.Queries.ListAllAsync(admin)), e => e.Name == "user-env" && e.OwnerId == user.Id);
 
-        await WithEnvironments(async s => { await s.DeleteAsync(admin, "user-env"); return 0; });
+        await WithEnvironments(async s => { await s.Lifecycle.DeleteAsync(admin, "user-env"); return 0; });
 
         Assert.False(Directory.Exists(Path.Combine(App.DataDirectory, "envs", "user-env")));
-        Assert.DoesNotContain(await WithEnvironments(s => s.ListAllAsync(admin)), e => e.Name == "user-env");
+        Assert.DoesNotContain(await WithEnvironments(s => s.Queries.ListAllAsync(admin)), e => e.Name == "user-env");
         Assert.Contains(await AuditOfAsync("user-env"), a => a.Action == "environment.delete" && a.UserId == admin.Id);
-        Assert.True(await WithEnvironments(s => s.CanCreateAsync(user)));
+        Assert.True(await WithEnvironments(s => s.Queries.CanCreateAsync(user)));
     }
 
     [Fact]
@@ -325,33 +326,33 @@ public sealed class EnvironmentServiceTests(EnvironmentsAppFixture fixture) : IC
     {
         var admin = await NewUserAsync(isAdmin: true);
         var user = await NewUserAsync();
-        await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => s.ListAllAsync(user)));
-        await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(async s => { await s.SavePackageSourcesAsync(user, new PackageSources()); return 0; }));
-        var configured = await WithEnvironments(s => Task.FromResult(s.GetPackageSources(admin)));
+        await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(s => s.Queries.ListAllAsync(user)));
+        await Assert.ThrowsAsync<ForbiddenError>(() => WithEnvironments(async s => { await s.Sources.SavePackageSourcesAsync(user, new PackageSourceSettings()); return 0; }));
+        var configured = await WithEnvironments(s => Task.FromResult(s.Sources.GetPackageSources(admin)));
         Assert.True(configured.NoIndex);
         Assert.Equal([fixture.Wheelhouse], configured.FindLinks);
 
         var mirror = configured with { PipExtraIndexUrls = ["https://mirrors.example.edu.cn/pypi/simple"], CondaChannels = ["conda-forge"] };
-        await WithEnvironments(async s => { await s.SavePackageSourcesAsync(admin, mirror); return 0; });
+        await WithEnvironments(async s => { await s.Sources.SavePackageSourcesAsync(admin, mirror); return 0; });
         try
         {
-            var saved = await WithEnvironments(s => Task.FromResult(s.GetPackageSources(admin)));
+            var saved = await WithEnvironments(s => Task.FromResult(s.Sources.GetPackageSources(admin)));
             Assert.Equal(["https://mirrors.example.edu.cn/pypi/simple"], saved.PipExtraIndexUrls);
             Assert.True(File.Exists(Path.Combine(App.DataDirectory, PackageSourcesStore.FileName)));
             var invalid = await Assert.ThrowsAsync<ValidationError>(() => WithEnvironments(async s =>
             {
-                await s.SavePackageSourcesAsync(admin, saved with { PipIndexUrl = "file:///etc" });
+                await s.Sources.SavePackageSourcesAsync(admin, saved with { PipIndexUrl = "file:///etc" });
                 return 0;
             }));
             Assert.Equal("pipIndexUrl", invalid.Field);
-            var overview = await WithEnvironments(s => s.GetBackendOverviewAsync(admin));
+            var overview = await WithEnvironments(s => s.Queries.GetBackendOverviewAsync(admin));
             Assert.Equal("venv", overview.Kind);
             Assert.True(overview.TotalDiskBytes > 0);
         }
         finally
         {
-            await WithEnvironments(async s => { await s.ResetPackageSourcesAsync(admin); return 0; });
+            await WithEnvironments(async s => { await s.Sources.ResetPackageSourcesAsync(admin); return 0; });
         }
-        Assert.Equal([fixture.Wheelhouse], (await WithEnvironments(s => Task.FromResult(s.GetPackageSources(admin)))).FindLinks);
+        Assert.Equal([fixture.Wheelhouse], (await WithEnvironments(s => Task.FromResult(s.Sources.GetPackageSources(admin)))).FindLinks);
     }
 }

@@ -48,6 +48,6 @@ public sealed class EnvironmentSpecFileTests
     [InlineData("numpy", ">=1.26,<2", "numpy>=1.26,<2")]
     public void Package_name_and_version_field_combine_into_one_spec(string name, string version, string expected)
     {
-        Assert.Equal(expected, EnvironmentService.CombineSpec(name, version));
+        Assert.Equal(expected, PackageOperationService.CombineSpec(name, version));
     }
 }

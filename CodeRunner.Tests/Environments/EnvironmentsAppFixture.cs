@@ -34,7 +34,7 @@ public sealed class EnvironmentsAppFixture : IAsyncLifetime
     public CodeRunnerAppFactory App { get; } = new();
     public string Wheelhouse => wheelhouse.Path;
     public AppUser Owner { get; private set; } = null!;
-    public List<EnvironmentLogLine> CreateLog { get; } = [];
+    public List<OperationLogLine> CreateLog { get; } = [];
 
     public async Task InitializeAsync()
     {
@@ -43,15 +43,15 @@ public sealed class EnvironmentsAppFixture : IAsyncLifetime
         Owner = await App.CreateUserAsync(level: 1);
         await App.WithScopeAsync(async services =>
         {
-            var environments = services.GetRequiredService<EnvironmentService>();
+            var environments = EnvironmentServices.From(services);
             var request = new EnvironmentCreateRequest
             {
                 Name = SharedName,
                 DisplayName = "共享环境",
-                PythonVersion = environments.PythonVersions[0],
+                PythonVersion = environments.Queries.PythonVersions[0],
                 Packages = [$"{TestWheelhouse.Greeting}==1.0.0"],
             };
-            await foreach (var line in environments.CreateAsync(CodeRunnerAppFactory.RefOf(Owner), request)) CreateLog.Add(line);
+            await foreach (var line in environments.Lifecycle.CreateAsync(CodeRunnerAppFactory.RefOf(Owner), request)) CreateLog.Add(line);
         });
     }
 
@@ -60,4 +60,12 @@ public sealed class EnvironmentsAppFixture : IAsyncLifetime
         await App.DisposeAsync();
         wheelhouse.Dispose();
     }
+}
+
+/// <summary>The environment feature's services, resolved from one scope (tests call them side by side).</summary>
+public sealed record EnvironmentServices(EnvironmentQueries Queries, EnvironmentLifecycleService Lifecycle, PackageOperationService Packages, PackageSourcesService Sources)
+{
+    public static EnvironmentServices From(IServiceProvider services) => new(
+        services.GetRequiredService<EnvironmentQueries>(), services.GetRequiredService<EnvironmentLifecycleService>(),
+        services.GetRequiredService<PackageOperationService>(), services.GetRequiredService<PackageSourcesService>());
 }

@@ -148,9 +148,9 @@ public sealed class EnvironmentsBrowserTests(EnvironmentsBrowserFixture fixture)
         var viewer = await fixture.App.CreateUserAsync();
         await fixture.App.WithScopeAsync(async services =>
         {
-            var environments = services.GetRequiredService<EnvironmentService>();
-            var request = new EnvironmentCreateRequest { Name = "shared-public", DisplayName = "公共环境", PythonVersion = environments.PythonVersions[0], IsPublic = true };
-            await foreach (var _ in environments.CreateAsync(CodeRunnerAppFactory.RefOf(owner), request)) { }
+            var environments = EnvironmentServices.From(services);
+            var request = new EnvironmentCreateRequest { Name = "shared-public", DisplayName = "公共环境", PythonVersion = environments.Queries.PythonVersions[0], IsPublic = true };
+            await foreach (var _ in environments.Lifecycle.CreateAsync(CodeRunnerAppFactory.RefOf(owner), request)) { }
         });
         var page = await fixture.NewPageAsync();
         await BrowserAppFixture.RunAsync(page, nameof(Another_users_public_environment_is_listed_and_shown_read_only), async () =>

@@ -1,4 +1,4 @@
-using CodeRunner.Sandbox.Execution;
+using CodeRunner.Core.Execution;
 using CodeRunner.Web.Execution;
 
 namespace CodeRunner.Tests.Execution;
@@ -12,8 +12,8 @@ public class RunOutputBufferTests
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private static RunOutput Out(string text) => new(OutputStream.Stdout, text);
-    private static RunOutput Err(string text) => new(OutputStream.Stderr, text);
+    private static ExecutionOutput Out(string text) => new(text, IsStderr: false);
+    private static ExecutionOutput Err(string text) => new(text, IsStderr: true);
 
     [Fact]
     public void The_first_chunk_renders_at_once()

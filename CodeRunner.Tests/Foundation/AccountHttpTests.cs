@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.Foundation;
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class AccountHttpTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     /// <summary>Path of a redirect, whether the server sent it relative or absolute.</summary>

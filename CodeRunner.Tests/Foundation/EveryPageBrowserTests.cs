@@ -71,4 +71,45 @@ public class EveryPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<Br
             Assert.Empty(problems.Distinct());
         });
     }
+
+    /// <summary>
+    /// The menu button's first tap on a phone, as soon as the page is interactive (before or after the drawer has heard
+    /// its breakpoint from the browser), opens the navigation; on a desktop the side bar is there from the first paint on.
+    /// </summary>
+    [Fact]
+    public async Task On_a_phone_the_first_tap_on_the_menu_button_opens_the_navigation_and_a_desktop_shows_the_side_bar_at_once()
+    {
+        var user = await fixture.App.CreateUserAsync();
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, "phone-nav", async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/history");
+            var libraryLink = page.Locator("nav.app-sidebar a[href='library']");
+
+            await page.SetViewportSizeAsync(390, 844);
+            await page.GotoAsync("/history");
+            await page.Locator(".app-shell[data-interactive=true] .app-menu-button").ClickAsync();
+            await Assertions.Expect(libraryLink).ToBeInViewportAsync();
+            await Assertions.Expect(page.Locator(".app-drawer")).ToHaveCSSAsync("left", "0px");  // slid in all the way
+            await BrowserAppFixture.ScreenshotAsync(page, "phone-nav-open");
+            await libraryLink.ClickAsync();
+            await page.WaitForURLAsync("**/library");
+            await Assertions.Expect(libraryLink).Not.ToBeInViewportAsync();
+            // Buttons keep their labels' case (MudBlazor's default upper-cases them, which mangles English labels).
+            var transforms = await page.EvaluateAsync<string[]>("[...document.querySelectorAll('.mud-button-root')].map(b => getComputedStyle(b).textTransform)");
+            Assert.NotEmpty(transforms);
+            Assert.All(transforms, t => Assert.Equal("none", t));
+
+            await page.SetViewportSizeAsync(1366, 800);
+            await page.GotoAsync("/history", new() { WaitUntil = WaitUntilState.Commit });
+            await Assertions.Expect(libraryLink).ToBeInViewportAsync();
+            await BrowserAppFixture.WaitForInteractiveAsync(page);
+            await Assertions.Expect(page.Locator(".app-drawer.mud-drawer--open")).ToHaveCountAsync(1);
+            // The content sits beside the side bar, not under it.
+            var drawerRight = await page.Locator(".app-drawer").EvaluateAsync<double>("e => e.getBoundingClientRect().right");
+            var mainLeft = await page.Locator(".app-main").EvaluateAsync<double>("e => e.getBoundingClientRect().left");
+            Assert.True(mainLeft >= drawerRight - 1, $"content starts at {mainLeft}px, under the side bar ending at {drawerRight}px");
+            await BrowserAppFixture.ScreenshotAsync(page, "desktop-nav");
+        });
+    }
 }

@@ -87,7 +87,7 @@ public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<Browse
         var code = new System.Text.StringBuilder();
         var lines = 0;
         const string comment = "中文注释把程序撑到六十多千字节，检验整段代码能否从编辑器送到服务器并运行。";
-        while (System.Text.Encoding.UTF8.GetByteCount(code.ToString()) < CodeRunner.Core.Library.SnippetRules.MaxCodeBytes - 1024)
+        while (System.Text.Encoding.UTF8.GetByteCount(code.ToString()) < new CodeRunner.Core.Execution.ExecutionOptions().MaxCodeBytes - 1024)
             code.Append("# 第 ").Append(++lines).Append(" 行：").Append(comment).Append('\n');
         code.Append("print('完成', ").Append(lines).Append(")\n");
         return (code.ToString(), lines);
@@ -97,7 +97,7 @@ public class ShellBrowserTests(BrowserAppFixture fixture) : IClassFixture<Browse
     public async Task A_program_near_the_64_KB_limit_runs_from_the_run_page_over_the_circuits_websocket()
     {
         var (code, lines) = NearlyLimitSizedProgram();
-        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(code), 60 * 1024, CodeRunner.Core.Library.SnippetRules.MaxCodeBytes);
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(code), 60 * 1024, new CodeRunner.Core.Execution.ExecutionOptions().MaxCodeBytes);
         var user = await fixture.App.CreateUserAsync(level: 2);
         var page = await fixture.NewPageAsync();
         var sockets = new List<string>();

@@ -10,7 +10,8 @@ namespace CodeRunner.Tests.Infrastructure;
 
 /// <summary>
 /// The real app (real SQLite in a temp data dir, real sandbox) in-process. Use as an xunit class fixture;
-/// each test creates its own users with <see cref="CreateUserAsync"/>.
+/// each test creates its own users with <see cref="CreateUserAsync"/>. In the PostgreSQL pass of ./test.sh
+/// (<see cref="TestDatabases.UsePostgres"/>) the app runs on a fresh PostgreSQL database of its own instead.
 /// </summary>
 public class CodeRunnerAppFactory : WebApplicationFactory<Program>
 {
@@ -18,6 +19,7 @@ public class CodeRunnerAppFactory : WebApplicationFactory<Program>
     public const string DefaultPassword = "Passw0rd-Test";
     private readonly TempDirectory data = new("coderunner-app");
     private readonly Dictionary<string, string?> settings = new();
+    private PostgresTestDatabase? postgres;
 
     public string DataDirectory => data.Path;
 
@@ -35,8 +37,17 @@ public class CodeRunnerAppFactory : WebApplicationFactory<Program>
         builder.UseDefaultServiceProvider(o => { o.ValidateScopes = true; o.ValidateOnBuild = true; });
         builder.UseSetting("DataDirectory", data.Path);
         builder.UseSetting("Admin:InitialPassword", AdminPassword);
+        if (TestDatabases.UsePostgres && !settings.ContainsKey("Database:Provider"))
+        {
+            postgres ??= new PostgresTestDatabase();
+            builder.UseSetting("Database:Provider", "postgres");
+            builder.UseSetting("ConnectionStrings:Default", postgres.ConnectionString);
+        }
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
     }
+
+    /// <summary>Which database this app runs on.</summary>
+    public bool OnPostgres => postgres is not null || settings.GetValueOrDefault("Database:Provider") == "postgres";
 
     /// <summary>Creates an active user directly through Identity (fast; the UI path has its own tests).</summary>
     public async Task<AppUser> CreateUserAsync(string? userName = null, int level = 1, bool isAdmin = false, string password = DefaultPassword)
@@ -70,11 +81,16 @@ public class CodeRunnerAppFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         data.Dispose();
+        postgres?.Dispose();
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing) data.Dispose();
+        if (disposing)
+        {
+            data.Dispose();
+            postgres?.Dispose();
+        }
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeRunner.Tests.Library;
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class SnippetServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRunnerAppFactory>
 {
     private Task<T> WithAsync<T>(Func<SnippetService, Task<T>> action) =>

@@ -52,6 +52,16 @@ public sealed class EnvironmentCommandLineTests
     }
 
     [Fact]
+    public void Configured_plain_http_sources_are_trusted_hosts_so_pip_does_not_ignore_a_lan_mirror()
+    {
+        var sources = new PackageSources { PipIndexUrl = "http://10.0.0.5:8080/simple", PipExtraIndexUrls = ["https://secure/simple", "http://10.0.0.5:8080/other"] };
+
+        Assert.Equal(
+            ["--index-url", "http://10.0.0.5:8080/simple", "--extra-index-url", "https://secure/simple", "--extra-index-url", "http://10.0.0.5:8080/other", "--trusted-host", "10.0.0.5:8080"],
+            PipCommandLine.SourceArguments(sources));
+    }
+
+    [Fact]
     public void Conda_tool_is_not_found_for_a_configured_path_that_does_not_exist()
     {
         Assert.Null(EnvironmentManagerFactory.FindCondaTool("/nonexistent/micromamba"));

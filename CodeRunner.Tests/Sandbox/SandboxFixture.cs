@@ -56,14 +56,30 @@ public sealed class SandboxFixture : IDisposable
         MaxOutputBytes = 64 * 1024,
     };
 
-    /// <summary>Runs to the end; returns the result, all output and every event in order.</summary>
+    /// <summary>
+    /// Runs to the end; returns the result, all output and every event in order. A base-environment run first waits
+    /// (briefly) for a warm sandbox, so the sandbox tests exercise the warm pool, as production runs do.
+    /// </summary>
     public async Task<RunTranscript> RunAsync(RunRequest request, CancellationToken cancellationToken = default)
     {
+        if (request.EnvironmentPrefix is null && request.InterpreterPath == Runner.BaseInterpreter.Path) await WaitForWarmSandboxAsync();
         await using var session = Runner.Start(request, cancellationToken);
         var events = new List<RunEvent>();
         await foreach (var runEvent in session.Events.ReadAllAsync(CancellationToken.None)) events.Add(runEvent);
         var result = await session.Completion;
         return new RunTranscript(result, events);
+    }
+
+    /// <summary>Waits until the warm pool has a sandbox ready (up to 20 s on a busy machine); returns false when it has none.</summary>
+    public async Task<bool> WaitForWarmSandboxAsync()
+    {
+        if (!Runner.WarmPool.Enabled) return false;
+        for (var waited = 0; waited < 20_000; waited += 50)
+        {
+            if (Runner.WarmPool.Ready > 0) return true;
+            await Task.Delay(50);
+        }
+        return false;
     }
 
     public void Dispose()

@@ -21,6 +21,10 @@ public sealed class VenvFixture : IAsyncLifetime
         WheelBuilder.Build(Wheelhouse, "coderunner-greeting", "1.0.0", "def greet(name):\n    return f'你好, {name}'\n");
         WheelBuilder.Build(Wheelhouse, "coderunner-greeting", "1.1.0", "def greet(name):\n    return f'你好呀, {name}'\n");
         WheelBuilder.Build(Wheelhouse, "coderunner-extra", "0.1.0", "VALUE = 42\n");
+        // Resolves (a dry run reads only its metadata) but fails while installing, after pip has installed its dependency:
+        // pip refuses a wheel file that points outside the environment.
+        WheelBuilder.Build(Wheelhouse, "coderunner-broken", "1.0.0", "BROKEN = True\n",
+            extraFiles: new Dictionary<string, string> { ["../../outside-the-environment.txt"] = "x" }, requires: ["coderunner-extra"]);
         Manager = new VenvEnvironmentManager(Sandbox.Runner.BaseInterpreter.Path, Sandbox.Options.EnvironmentsDirectory, Sandbox.Runner.Tools, NullLogger<VenvEnvironmentManager>.Instance);
         var spec = new EnvironmentCreateSpec(EnvironmentName, "3.11", ["coderunner-greeting==1.0.0"]);
         await foreach (var line in Manager.CreateAsync(spec, OfflineSources, CancellationToken.None)) CreateLog.Add(line);
@@ -99,6 +103,26 @@ public sealed class VenvEnvironmentTests(VenvFixture venv) : IClassFixture<VenvF
         var run = await venv.Sandbox.RunAsync(venv.Sandbox.Request("import coderunner_greeting\nprint('still works')",
             interpreter: Manager.GetInterpreterPath(VenvFixture.EnvironmentName), prefix: Manager.GetPrefix(VenvFixture.EnvironmentName)));
         Assert.Equal("still works\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task An_install_that_fails_after_installing_a_dependency_uninstalls_that_dependency_again()
+    {
+        var before = await Manager.ListPackagesAsync(VenvFixture.EnvironmentName, CancellationToken.None);
+        Assert.DoesNotContain(before, p => p.Name == "coderunner-extra");
+        var log = new List<EnvironmentLogLine>();
+
+        await Assert.ThrowsAsync<EnvironmentOperationException>(async () =>
+        {
+            await foreach (var line in Manager.InstallAsync(VenvFixture.EnvironmentName, ["coderunner-broken"], venv.OfflineSources, CancellationToken.None))
+                log.Add(line);
+        });
+
+        // pip got as far as installing the dependency before it refused the broken wheel; the rollback removed it again.
+        Assert.Contains(log, line => line.Text.Contains("rolling back") && line.Text.Contains("coderunner-extra"));
+        var after = await Manager.ListPackagesAsync(VenvFixture.EnvironmentName, CancellationToken.None);
+        Assert.Equal(before.OrderBy(p => p.Name), after.OrderBy(p => p.Name));
+        Assert.False(File.Exists(Path.Combine(Manager.GetPrefix(VenvFixture.EnvironmentName), "..", "outside-the-environment.txt")));
     }
 
     [Fact]

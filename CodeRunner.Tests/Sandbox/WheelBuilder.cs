@@ -7,17 +7,19 @@ namespace CodeRunner.Tests.Sandbox;
 /// <summary>Writes a minimal pure-Python wheel per the wheel spec (PEP 427): module, METADATA, WHEEL, RECORD.</summary>
 public static class WheelBuilder
 {
-    public static string Build(string directory, string distribution, string version, string moduleSource, IReadOnlyDictionary<string, string>? extraFiles = null)
+    public static string Build(string directory, string distribution, string version, string moduleSource, IReadOnlyDictionary<string, string>? extraFiles = null,
+        IReadOnlyList<string>? requires = null)
     {
         var module = distribution.Replace('-', '_');
         var distInfo = $"{module}-{version}.dist-info";
-        var files = new List<(string Path, byte[] Content)>
+        // Extra files come first in the archive: pip installs in archive order, so a file it refuses stops it before anything is written.
+        var files = (extraFiles ?? new Dictionary<string, string>()).Select(f => (Path: f.Key, Content: Encoding.UTF8.GetBytes(f.Value))).ToList();
+        files.AddRange(new List<(string Path, byte[] Content)>
         {
             ($"{module}.py", Encoding.UTF8.GetBytes(moduleSource)),
-            ($"{distInfo}/METADATA", Encoding.UTF8.GetBytes($"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\nSummary: test package\n")),
+            ($"{distInfo}/METADATA", Encoding.UTF8.GetBytes($"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\nSummary: test package\n{string.Concat((requires ?? []).Select(r => $"Requires-Dist: {r}\n"))}")),
             ($"{distInfo}/WHEEL", Encoding.UTF8.GetBytes("Wheel-Version: 1.0\nGenerator: coderunner-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n")),
-        };
-        foreach (var (path, text) in extraFiles ?? new Dictionary<string, string>()) files.Add((path, Encoding.UTF8.GetBytes(text)));
+        });
         var record = new StringBuilder();
         foreach (var (path, content) in files)
             record.Append($"{path},sha256={Convert.ToBase64String(SHA256.HashData(content)).TrimEnd('=').Replace('+', '-').Replace('/', '_')},{content.Length}\n");

@@ -40,6 +40,7 @@ public sealed class ShanghaiQuotaAppFactory : CodeRunnerAppFactory
 }
 
 /// <summary>The quota day follows Quotas:TimeZone everywhere it is computed (QuotaDay): quota counters, the usage chart, the API headers.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh
 public class QuotaDayTests(ShanghaiQuotaAppFactory app) : IClassFixture<ShanghaiQuotaAppFactory>
 {
     private static readonly DateTime ShanghaiMidnightUtc = ShanghaiQuotaAppFactory.TodayUtc.AddHours(16);

@@ -5,9 +5,26 @@ using Microsoft.AspNetCore.Components.Authorization;
 namespace CodeRunner.Web.Accounts;
 
 /// <summary>The signed-in user of this circuit or request, as services want it.</summary>
-public sealed class CurrentUser(AuthenticationStateProvider authenticationState, AccountService accounts)
+public sealed class CurrentUser(AuthenticationStateProvider authenticationState, AccountService accounts, TimeProvider clock)
 {
-    public async Task<UserRef?> GetAsync()
+    // Components of one page ask at once (layout, page, sections) and share the circuit's DbContext, which takes one
+    // operation at a time (on PostgreSQL the I/O really overlaps): callers within a moment share one lookup.
+    private static readonly TimeSpan Reuse = TimeSpan.FromSeconds(2);
+    private Task<UserRef?>? lookup;
+    private DateTimeOffset lookupStarted;
+
+    public Task<UserRef?> GetAsync()
+    {
+        var now = clock.GetUtcNow();
+        if (lookup is null || (lookup.IsCompleted && now - lookupStarted > Reuse))
+        {
+            lookupStarted = now;
+            lookup = LookUpAsync();
+        }
+        return lookup;
+    }
+
+    private async Task<UserRef?> LookUpAsync()
     {
         var state = await authenticationState.GetAuthenticationStateAsync();
         var fromCookie = UserRef.FromPrincipal(state.User);

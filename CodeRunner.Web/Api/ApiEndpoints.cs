@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CodeRunner.Core.Common;
+using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
 using CodeRunner.Web.Localization;
@@ -67,10 +68,10 @@ public static class ApiEndpoints
     }
 
     private static async Task<IResult> ExecuteAsync(
-        ExecuteRequest body, HttpContext http, SnippetService snippets, IExecutionService executions, ErrorMessages messages, CancellationToken cancellationToken)
+        ExecuteRequest body, HttpContext http, SnippetService snippets, IExecutionService executions, IOptions<ExecutionOptions> limits, ErrorMessages messages, CancellationToken cancellationToken)
     {
         var actor = ApiPrincipal.User(http);
-        var errors = Validate(body, messages);
+        var errors = Validate(body, limits.Value, messages);
         if (errors.Count > 0)
             return Results.ValidationProblem(errors, detail: messages["api.invalid_request"], statusCode: StatusCodes.Status422UnprocessableEntity,
                 extensions: new Dictionary<string, object?> { ["code"] = "api.invalid_request" });
@@ -88,18 +89,18 @@ public static class ApiEndpoints
             result.WallMs, result.CpuMs, Math.Round(result.PeakMemoryMb, 1), result.OutputTruncated));
     }
 
-    private static Dictionary<string, string[]> Validate(ExecuteRequest body, ErrorMessages messages)
+    /// <summary>The request's shape, with the same configured limits the execution service applies (Execution:MaxCodeBytes / MaxStdinBytes).</summary>
+    private static Dictionary<string, string[]> Validate(ExecuteRequest body, ExecutionOptions limits, ErrorMessages messages)
     {
         var errors = new Dictionary<string, string[]>();
         var hasCode = !string.IsNullOrWhiteSpace(body.Code);
         if (hasCode == body.SnippetId.HasValue)
             errors["code"] = [messages["api.code_or_snippet_required"]];
-        if (body.Code is not null && System.Text.Encoding.UTF8.GetByteCount(body.Code) > SnippetRules.MaxCodeBytes)
-            errors["code"] = [string.Format(System.Globalization.CultureInfo.CurrentCulture, messages["library.code_too_large"], SnippetRules.MaxCodeBytes / 1024)];
-        if (body.Stdin is not null && System.Text.Encoding.UTF8.GetByteCount(body.Stdin) > SnippetRules.MaxCodeBytes)
-            errors["stdin"] = [string.Format(System.Globalization.CultureInfo.CurrentCulture, messages["api.stdin_too_large"], SnippetRules.MaxCodeBytes / 1024)];
-        if (body.Environment is { } env && (env.Length == 0 || env.Length > SnippetRules.MaxEnvironmentNameLength
-                                            || !env.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        if (body.Code is not null && System.Text.Encoding.UTF8.GetByteCount(body.Code) > limits.MaxCodeBytes)
+            errors["code"] = [string.Format(System.Globalization.CultureInfo.CurrentCulture, messages["library.code_too_large"], limits.MaxCodeBytes / 1024)];
+        if (body.Stdin is not null && System.Text.Encoding.UTF8.GetByteCount(body.Stdin) > limits.MaxStdinBytes)
+            errors["stdin"] = [string.Format(System.Globalization.CultureInfo.CurrentCulture, messages["api.stdin_too_large"], limits.MaxStdinBytes / 1024)];
+        if (body.Environment is { } env && !EnvironmentNames.IsWellFormedReference(env))
             errors["environment"] = [messages["api.environment_invalid"]];
         return errors;
     }

@@ -75,14 +75,16 @@ public sealed class ApiQuotaFilter(QuotaService quotas) : IEndpointFilter
     {
         var http = context.HttpContext;
         var user = ApiPrincipal.User(http);
-        await quotas.TryConsumeApiCallAsync(user, http.RequestAborted);
-        var status = await quotas.GetStatusAsync(user, QuotaKind.ApiCalls, http.RequestAborted);
+        var status = await quotas.TryConsumeApiCallAsync(user, http.RequestAborted);
         if (status.Limit is { } limit) ApiErrorFilter.WriteRateLimitHeaders(http, limit, status.Remaining ?? 0, status.ResetsAtUtc);
         return await next(context);
     }
 }
 
-/// <summary>Records every authenticated API call in the audit log with the key's name (never its secret) and the response status.</summary>
+/// <summary>
+/// Records every authenticated API call in the audit log with the key's name (never its secret) and the response status;
+/// a usage record, written after the response (<see cref="AuditService.RecordUsage"/>).
+/// </summary>
 public sealed class ApiAuditMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context, AuditService audit)
@@ -91,9 +93,9 @@ public sealed class ApiAuditMiddleware(RequestDelegate next)
         if (ApiPrincipal.KeyId(context) is not { } keyId) return;
         var user = UserRef.FromPrincipal(context.User);
         var status = context.Response.StatusCode;
-        await audit.RecordAsync(user, "api.call", "apikey", keyId,
+        audit.RecordUsage(user, "api.call", "apikey", keyId,
             new { key = ApiPrincipal.KeyName(context), method = context.Request.Method, path = context.Request.Path.Value, status },
-            status < 400 ? AuditStatus.Success : status == 429 ? AuditStatus.Warning : AuditStatus.Error, CancellationToken.None);
+            status < 400 ? AuditStatus.Success : status == 429 ? AuditStatus.Warning : AuditStatus.Error);
     }
 }
 

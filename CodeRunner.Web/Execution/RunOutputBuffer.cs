@@ -1,4 +1,4 @@
-using CodeRunner.Sandbox.Execution;
+using CodeRunner.Core.Execution;
 
 namespace CodeRunner.Web.Execution;
 
@@ -39,9 +39,9 @@ public sealed class RunOutputBuffer(TimeProvider clock, int browserCap = RunOutp
 
     /// <summary>Queues a chunk from the sandbox (any thread). Returns the delay after which the caller should render,
     /// or null when a render is already scheduled and will pick this chunk up.</summary>
-    public TimeSpan? Enqueue(RunOutput output)
+    public TimeSpan? Enqueue(ExecutionOutput output)
     {
-        lock (pending) pending.Add((output.Stream == OutputStream.Stderr ? OutputKind.Stderr : OutputKind.Stdout, output.Text));
+        lock (pending) pending.Add((output.IsStderr ? OutputKind.Stderr : OutputKind.Stdout, output.Text));
         if (Interlocked.Exchange(ref flushScheduled, 1) == 1) return null;
         var wait = RenderInterval - (clock.GetUtcNow() - lastFlush);
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;

@@ -1,3 +1,4 @@
+using CodeRunner.Core.Execution;
 using System.Net;
 using System.Threading.RateLimiting;
 using CodeRunner.Core.Accounts;
@@ -36,9 +37,9 @@ public static class WebSecurity
 
     /// <summary>
     /// A circuit message carries the editor's code as JSON: UTF-8 (3 bytes per Chinese character) or \uXXXX escapes
-    /// (6 bytes per control character). Eight times the code limit fits the largest program and its stdin.
+    /// (6 bytes per control character). Eight times the larger of the code and stdin limits (Execution:*) fits the largest program and its stdin.
     /// </summary>
-    public const long CircuitMessageLimitBytes = SnippetRules.MaxCodeBytes * 8L;
+    public static long CircuitMessageLimitBytes(ExecutionOptions execution) => Math.Max(execution.MaxCodeBytes, execution.MaxStdinBytes) * 8L;
 
     public static IServiceCollection AddCodeRunnerSecurity(this IServiceCollection services, IConfiguration configuration)
     {
@@ -47,7 +48,7 @@ public static class WebSecurity
             .AddPolicy(Policies.PasswordChange, policy => policy.RequireAuthenticatedUser().AddRequirements(new PasswordChangeRequirement()));
         services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, ConfigureSessionCookie);
 
-        services.Configure<HubOptions>(options => options.MaximumReceiveMessageSize = CircuitMessageLimitBytes);
+        services.AddOptions<HubOptions>().Configure<IOptions<ExecutionOptions>>((hub, execution) => hub.MaximumReceiveMessageSize = CircuitMessageLimitBytes(execution.Value));
 
         var proxy = configuration.GetSection(ReverseProxyOptions.Section).Get<ReverseProxyOptions>() ?? new ReverseProxyOptions();
         services.Configure<ReverseProxyOptions>(configuration.GetSection(ReverseProxyOptions.Section));

@@ -3,6 +3,7 @@ using CodeRunner.Core.Common;
 using CodeRunner.Web.Accounts;
 using CodeRunner.Web.Localization;
 using Microsoft.AspNetCore.Components.Authorization;
+using CodeRunner.Core.Data;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
@@ -77,15 +78,17 @@ public static class WebServiceCollectionExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, policy => policy.RequireRole(UserRef.AdminRole));
 
-        services.AddDataProtection()
-            .SetApplicationName("CodeRunner")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(services.BuildDataDirectory().Root, "keys")));
+        // One key ring per site: in data/keys for one SQLite node; in the shared PostgreSQL database when several nodes
+        // serve the site, so a cookie, an antiforgery token or an encrypted AI key made on one node opens on every other.
+        var dataProtection = services.AddDataProtection().SetApplicationName("CodeRunner");
+        if (services.RegisteredInstance<DatabaseSelection>().IsShared) dataProtection.PersistKeysToDbContext<CodeRunnerDbContext>();
+        else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(services.RegisteredInstance<DataDirectory>().Root, "keys")));
 
-        services.AddHealthChecks().AddDbContextCheck<CodeRunner.Core.Data.CodeRunnerDbContext>("database");
+        services.AddHealthChecks().AddDbContextCheck<CodeRunnerDbContext>("database");
         services.AddAntiforgery();
         return services;
     }
 
-    private static DataDirectory BuildDataDirectory(this IServiceCollection services) =>
-        (DataDirectory)services.First(d => d.ServiceType == typeof(DataDirectory)).ImplementationInstance!;
+    private static T RegisteredInstance<T>(this IServiceCollection services) =>
+        (T)services.First(d => d.ServiceType == typeof(T)).ImplementationInstance!;
 }

@@ -17,10 +17,18 @@ public static class SandboxBenchmark
         var root = Path.Combine(Path.GetTempPath(), "coderunner-bench-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            using var runner = new SandboxCodeRunner(new SandboxOptions { RunsDirectory = Path.Combine(root, "runs"), EnvironmentsDirectory = Path.Combine(root, "envs") });
+            // "pool=N": warm pool size for the base environment (default: the product's default; 0 = cold starts only).
+            var options = new SandboxOptions { RunsDirectory = Path.Combine(root, "runs"), EnvironmentsDirectory = Path.Combine(root, "envs") };
+            if (args.FirstOrDefault(a => a.StartsWith("pool=", StringComparison.Ordinal)) is { } pool) options.WarmPool.Size = int.Parse(pool[5..], System.Globalization.CultureInfo.InvariantCulture);
+            using var runner = new SandboxCodeRunner(options);
             var python = runner.BaseInterpreter.Path;
             Console.WriteLine($"sandbox mode: {runner.Info.Mode} ({runner.Info.BubblewrapVersion ?? "no bwrap"}), isolated={runner.Info.IsIsolated}, python {python} {runner.Info.PythonVersion}, {Environment.ProcessorCount} cores");
             if (runner.Info.Reason is { } reason) Console.WriteLine($"note: {reason}");
+            await WaitForPoolAsync(runner, options.WarmPool.Size);
+            var idle = runner.WarmPool;
+            Console.WriteLine(idle.Enabled
+                ? $"warm pool: size {options.WarmPool.Size}, {idle.Ready} ready, idle memory {idle.IdleMemoryBytes / (1024.0 * 1024.0):F1} MB ({idle.IdleMemoryBytes / (1024.0 * 1024.0) / Math.Max(1, idle.Ready):F1} MB each)"
+                : "warm pool: off (every run starts cold)");
 
             // The same program both ways: bare is python started directly from .NET with no isolation and no limits.
             var script = Path.Combine(root, "hello.py");
@@ -44,6 +52,8 @@ public static class SandboxBenchmark
                 })));
                 Console.WriteLine($"concurrency {concurrency,2}: {total / stopwatch.Elapsed.TotalSeconds,7:F1} runs/s ({total} runs in {stopwatch.ElapsedMilliseconds} ms)");
             }
+            var status = runner.WarmPool;
+            Console.WriteLine($"runs served warm {status.WarmRuns}, cold {status.ColdRuns}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
             return 0;
         }
         finally
@@ -52,11 +62,19 @@ public static class SandboxBenchmark
         }
     }
 
+    private static async Task WaitForPoolAsync(SandboxCodeRunner runner, int size)
+    {
+        for (var waited = 0; runner.WarmPool.Enabled && runner.WarmPool.Ready < size && waited < 30_000; waited += 50) await Task.Delay(50);
+    }
+
     private static async Task RunOnceAsync(SandboxCodeRunner runner, string python)
     {
         await using var session = runner.Start(new RunRequest { Code = HelloWorld, InterpreterPath = python });
+        var output = new System.Text.StringBuilder();
+        await foreach (var runEvent in session.Events.ReadAllAsync()) if (runEvent is RunOutput text) output.Append(text.Text);
         var result = await session.Completion;
-        if (result.Status != RunStatus.Success) throw new InvalidOperationException($"benchmark run failed: {result.Status}");
+        if (result.Status != RunStatus.Success || output.ToString() != "hello world\n")
+            throw new InvalidOperationException($"benchmark run failed: {result.Status}, output '{output}'");
     }
 
     private static async Task<double> MedianAsync(Func<Task> action)

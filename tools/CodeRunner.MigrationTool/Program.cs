@@ -4,29 +4,44 @@ using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Migrations.Design;
 using Microsoft.EntityFrameworkCore.Sqlite.Design.Internal;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Design.Internal;
 
-// Scaffolds an EF Core migration for CodeRunnerDbContext into CodeRunner.Core/Data/Migrations.
-if (args.Length != 2 || args[0] != "add")
+// Scaffolds an EF Core migration for CodeRunnerDbContext: SQLite's into CodeRunner.Core/Data/Migrations,
+// PostgreSQL's (--provider postgres) into CodeRunner.Core.Postgres/Migrations. A model change needs both.
+var provider = DatabaseProvider.Sqlite;
+var rest = new List<string>();
+for (var i = 0; i < args.Length; i++)
 {
-    Console.Error.WriteLine("usage: dotnet run --project tools/CodeRunner.MigrationTool -- add <MigrationName>");
+    if (args[i] == "--provider" && i + 1 < args.Length) provider = DatabaseConfiguration.Parse(args[++i]);
+    else rest.Add(args[i]);
+}
+if (rest.Count != 2 || rest[0] != "add")
+{
+    Console.Error.WriteLine("usage: dotnet run --project tools/CodeRunner.MigrationTool -- add <MigrationName> [--provider sqlite|postgres]");
     return 2;
 }
 
 var root = FindRepositoryRoot();
-var options = new DbContextOptionsBuilder<CodeRunnerDbContext>().UseSqlite("Data Source=:memory:").Options;
+// Scaffolding compares the model with the snapshot; it never connects, so any well-formed connection string does.
+var options = new DbContextOptionsBuilder<CodeRunnerDbContext>()
+    .UseCodeRunnerDatabase(provider, provider == DatabaseProvider.Postgres ? "Host=localhost;Database=scaffold" : "Data Source=:memory:").Options;
 using var context = new CodeRunnerDbContext(options);
 
 var services = new ServiceCollection();
 services.AddEntityFrameworkDesignTimeServices();
 services.AddDbContextDesignTimeServices(context);
-#pragma warning disable EF1001 // the Sqlite provider's design-time services are public but marked internal
-new SqliteDesignTimeServices().ConfigureDesignTimeServices(services);
+#pragma warning disable EF1001 // the providers' design-time services are public but marked internal
+if (provider == DatabaseProvider.Postgres) new NpgsqlDesignTimeServices().ConfigureDesignTimeServices(services);
+else new SqliteDesignTimeServices().ConfigureDesignTimeServices(services);
 #pragma warning restore EF1001
-using var provider = services.BuildServiceProvider();
+using var serviceProvider = services.BuildServiceProvider();
 
-var scaffolder = provider.GetRequiredService<IMigrationsScaffolder>();
-var migration = scaffolder.ScaffoldMigration(args[1], "CodeRunner.Core", "Data.Migrations", "C#");
-var files = scaffolder.Save(Path.Combine(root, "CodeRunner.Core"), migration, Path.Combine(root, "CodeRunner.Core", "Data", "Migrations"));
+var (project, subNamespace, folder) = provider == DatabaseProvider.Postgres
+    ? (DatabaseConfiguration.PostgresMigrationsAssembly, "Migrations", Path.Combine(root, DatabaseConfiguration.PostgresMigrationsAssembly, "Migrations"))
+    : ("CodeRunner.Core", "Data.Migrations", Path.Combine(root, "CodeRunner.Core", "Data", "Migrations"));
+var scaffolder = serviceProvider.GetRequiredService<IMigrationsScaffolder>();
+var migration = scaffolder.ScaffoldMigration(rest[1], project, subNamespace, "C#");
+var files = scaffolder.Save(Path.Combine(root, project), migration, folder);
 Console.WriteLine($"wrote {files.MigrationFile}\nwrote {files.MetadataFile}\nwrote {files.SnapshotFile}");
 return 0;
 

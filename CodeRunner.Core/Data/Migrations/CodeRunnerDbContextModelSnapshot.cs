@@ -372,7 +372,7 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasIndex("AuthorId", "CreatedAt");
 
-                    b.HasIndex("PostId", "CreatedAt");
+                    b.HasIndex("PostId", "ParentId", "CreatedAt");
 
                     b.ToTable("Comments");
                 });
@@ -681,10 +681,31 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Day");
+
                     b.HasIndex("PostId", "ViewerKey", "Day")
                         .IsUnique();
 
                     b.ToTable("PostViews");
+                });
+
+            modelBuilder.Entity("CodeRunner.Core.Coordination.Lease", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("Leases");
                 });
 
             modelBuilder.Entity("CodeRunner.Core.Environments.PythonEnvironment", b =>
@@ -779,6 +800,10 @@ namespace CodeRunner.Core.Data.Migrations
 
                     b.Property<bool>("IsApiCall")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Output")
                         .IsRequired()
@@ -896,6 +921,23 @@ namespace CodeRunner.Core.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("DailyUsages");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

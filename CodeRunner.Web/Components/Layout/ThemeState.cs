@@ -46,6 +46,8 @@ public sealed class ThemeState
         Typography = new Typography
         {
             Default = new DefaultTypography { FontFamily = ["system-ui", "-apple-system", "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "sans-serif"] },
+            // MudBlazor upper-cases button labels by default; English labels keep the case they were written in.
+            Button = new ButtonTypography { TextTransform = "none" },
         },
     };
 }

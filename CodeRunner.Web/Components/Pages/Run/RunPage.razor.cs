@@ -4,7 +4,6 @@ using CodeRunner.Core.Common;
 using CodeRunner.Core.Environments;
 using CodeRunner.Core.Execution;
 using CodeRunner.Core.Library;
-using CodeRunner.Sandbox.Execution;
 using CodeRunner.Web.Components.Shared;
 using CodeRunner.Web.Execution;
 using Microsoft.AspNetCore.Components;
@@ -37,7 +36,7 @@ public partial class RunPage : IAsyncDisposable
     private IJSObjectReference? module;
     private UserRef user = default!;
     private IReadOnlyList<EnvironmentChoice> environments = [];
-    private string environmentName = ExecutionService.BaseEnvironment;
+    private string environmentName = EnvironmentNames.Base;
     private string? stdin;
     private string? inputLine;
     private int fontSize = 14;
@@ -58,7 +57,7 @@ public partial class RunPage : IAsyncDisposable
     {
         ThemeState.Changed += OnThemeChanged;
         user = await CurrentUser.RequireAsync();
-        environments = await EnvironmentService.ListChoicesAsync(user);
+        environments = await EnvironmentQueries.ListChoicesAsync(user);
         if (SnippetId is { } snippetId)
         {
             // Shown once the circuit is live (OnAfterRender): a toast from the prerender would be lost.
@@ -220,7 +219,7 @@ public partial class RunPage : IAsyncDisposable
         {
             await foreach (var runEvent in current.Events.ReadAllAsync())
             {
-                if (runEvent is RunOutput chunk && output.Enqueue(chunk) is { } delay) _ = RenderAfterAsync(delay);
+                if (runEvent is ExecutionOutput chunk && output.Enqueue(chunk) is { } delay) _ = RenderAfterAsync(delay);
             }
             finished = await current.Completion;
         }
@@ -332,7 +331,7 @@ public partial class RunPage : IAsyncDisposable
     {
         if (environment is not null)
         {
-            environments = await EnvironmentService.ListChoicesAsync(user);
+            environments = await EnvironmentQueries.ListChoicesAsync(user);
             environmentName = environment;
         }
         await RunAsync();

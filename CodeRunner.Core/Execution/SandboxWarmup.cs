@@ -1,7 +1,9 @@
 using CodeRunner.Sandbox.Environments;
 using CodeRunner.Sandbox.Execution;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
-namespace CodeRunner.Web.Execution;
+namespace CodeRunner.Core.Execution;
 
 /// <summary>
 /// Builds the sandbox singletons at start-up, so the sandbox mode is logged when the app starts and the first page

@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Json;
+using CodeRunner.Sandbox.Isolation;
+
+namespace CodeRunner.Sandbox.Execution;
+
+/// <summary>
+/// What a warm pool member runs: the interpreter, already started inside its sandbox, blocked reading
+/// stdin for a header (its length on one line, then JSON: the run's rlimits and environment). On claim
+/// it lowers every rlimit to the run's (hard limits only go down, so the program cannot undo it), takes
+/// the run's environment, and executes /sandbox/main.py (written by the host at claim) as __main__ in a
+/// fresh module, compiled under its own name, so tracebacks and line numbers read as in a cold start
+/// and the bootstrap's frame is left out. The rest of stdin is the program's. The bootstrap's own
+/// imports (json, resource, types) stay loaded; nothing else of it is visible to the program.
+/// </summary>
+internal static class PoolBootstrap
+{
+    public const string Source = """
+        import os, sys
+        def _coderunner_claim():
+            import json, resource
+            size = b''
+            while not size.endswith(b'\n'):
+                byte = os.read(0, 1)
+                if not byte:
+                    os._exit(0)
+                size += byte
+            data = b''
+            while len(data) < int(size):
+                chunk = os.read(0, int(size) - len(data))
+                if not chunk:
+                    os._exit(0)
+                data += chunk
+            header = json.loads(data)
+            for name, soft, hard in header['limits']:
+                resource.setrlimit(getattr(resource, 'RLIMIT_' + name), (soft, hard))
+            os.environ.clear()
+            os.environ.update(header['env'])
+            extra = [os.path.join('/sandbox', p) for p in header['env'].get('PYTHONPATH', '').split(':') if p]
+            sys.path[0:1] = ['/sandbox'] + extra
+            sys.argv[:] = ['main.py']
+            with open('/sandbox/main.py', 'rb') as program:
+                return program.read()
+        _source = _coderunner_claim()
+        del _coderunner_claim
+        try:
+            _code = compile(_source, '/sandbox/main.py', 'exec', dont_inherit=True)
+        except (SyntaxError, ValueError) as error:
+            sys.excepthook(type(error), error.with_traceback(None), None)
+            sys.exit(1)
+        del _source
+        import types
+        _main = types.ModuleType('__main__')
+        _main.__file__ = '/sandbox/main.py'
+        _main.__cached__ = None
+        _main.__builtins__ = __builtins__
+        sys.modules['__main__'] = _main
+        try:
+            exec(_code, _main.__dict__)
+        except SystemExit:
+            raise
+        except BaseException as error:
+            error.with_traceback(error.__traceback__.tb_next)
+            sys.excepthook(type(error), error, error.__traceback__)
+            sys.exit(1)
+        """;
+
+    /// <summary>The interpreter arguments of a pool member (a cold start runs <c>-u main.py</c>).</summary>
+    public static IReadOnlyList<string> Arguments { get; } = ["-u", "-c", Source];
+
+    /// <summary>The header that hands a run to a member: the run's rlimits and its complete environment.</summary>
+    public static string Header(RunLimits limits, int addressSpaceAllowanceMb, IReadOnlyDictionary<string, string> environment)
+    {
+        var json = JsonSerializer.Serialize(new
+        {
+            limits = ResourceLimits.Values(limits, addressSpaceAllowanceMb).Select(l => new object[] { l.Name, l.Soft, l.Hard }),
+            env = environment,
+        });
+        return Encoding.UTF8.GetByteCount(json).ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n" + json;
+    }
+}

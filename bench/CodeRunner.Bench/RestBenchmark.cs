@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using CodeRunner.Core.Accounts;
+using CodeRunner.Core.ApiKeys;
+using CodeRunner.Core.Common;
+using CodeRunner.Core.Execution;
+using CodeRunner.Sandbox.Execution;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CodeRunner.Bench;
+
+/// <summary>
+/// POST /api/v1/execute (hello world) through the real app on a real Kestrel port with a real API key, next to a
+/// bare <c>python3 -c</c> start measured in the same run: p50/p95 one at a time, and runs/s with 16 requests at
+/// once vs bare spawns/s with 16 at once. Sandbox:WarmPool:* and any other setting can be given as key=value
+/// arguments (e.g. <c>Sandbox:WarmPool:Size=0</c>).
+/// </summary>
+public static class RestBenchmark
+{
+    private const int Iterations = 60;
+    private const int Warmup = 5;
+    private const int Concurrency = 16;
+    private const int RunsPerWorker = 8;
+    private const string HelloWorld = "print('hello world')";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "coderunner-restbench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(data);
+        try
+        {
+            var settings = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+            await using var app = new BenchAppFactory(data, settings);
+            app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+            app.StartServer();
+            var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var runner = app.Services.GetRequiredService<ICodeRunner>();
+            var python = runner.Info.BasePythonPath;
+            Console.WriteLine($"app on {baseUrl}; sandbox {runner.Info.Mode}, isolated={runner.Info.IsIsolated}, python {python} {runner.Info.PythonVersion}, {Environment.ProcessorCount} cores");
+            foreach (var (key, value) in settings) Console.WriteLine($"setting {key}={value}");
+
+            using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CreateApiKeyAsync(app));
+
+            var bare = await SamplesAsync(() => BarePythonAsync(python));
+            var rest = await SamplesAsync(() => ExecuteAsync(http));
+            Console.WriteLine($"bare python3 -c start:   p50 {Percentile(bare, 50),7:F2} ms  p95 {Percentile(bare, 95),7:F2} ms  (n={bare.Count})");
+            Console.WriteLine($"REST hello world:        p50 {Percentile(rest, 50),7:F2} ms  p95 {Percentile(rest, 95),7:F2} ms  (n={rest.Count})");
+            Console.WriteLine($"REST p50 / bare p50:     {Percentile(rest, 50) / Percentile(bare, 50),7:F2}x  (target <= 1.0x)");
+
+            var bareRate = await ThroughputAsync(() => BarePythonAsync(python));
+            var restRate = await ThroughputAsync(() => ExecuteAsync(http));
+            Console.WriteLine($"bare spawns/s at {Concurrency}:     {bareRate,7:F1}");
+            Console.WriteLine($"REST runs/s at {Concurrency}:       {restRate,7:F1}");
+            Console.WriteLine($"REST / bare at {Concurrency}:       {restRate / bareRate,7:F2}x  (target >= 0.8x)");
+            var pool = runner.WarmPool;
+            Console.WriteLine(pool.Enabled
+                ? $"warm pool: {pool.WarmRuns} runs warm, {pool.ColdRuns} cold; {pool.Ready} ready, idle memory {pool.IdleMemoryBytes / (1024.0 * 1024.0):F1} MB"
+                : "warm pool: off");
+            Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(data, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>python3 -c started with System.Diagnostics.Process, independent of the product's process code.</summary>
+    private static async Task BarePythonAsync(string python)
+    {
+        using var process = Process.Start(new ProcessStartInfo(python, ["-c", HelloWorld]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0 || !output.Contains("hello world", StringComparison.Ordinal)) throw new InvalidOperationException("bare python failed");
+    }
+
+    private static async Task ExecuteAsync(HttpClient http)
+    {
+        using var response = await http.PostAsJsonAsync("/api/v1/execute", new { code = HelloWorld });
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode || !body.Contains("hello world", StringComparison.Ordinal) || !body.Contains("\"success\"", StringComparison.Ordinal))
+            throw new InvalidOperationException($"REST run failed: {(int)response.StatusCode} {body}");
+    }
+
+    private static async Task<List<double>> SamplesAsync(Func<Task> action)
+    {
+        for (var i = 0; i < Warmup; i++) await action();
+        var samples = new List<double>();
+        for (var i = 0; i < Iterations; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            await action();
+            samples.Add(stopwatch.Elapsed.TotalMilliseconds);
+        }
+        samples.Sort();
+        return samples;
+    }
+
+    private static async Task<double> ThroughputAsync(Func<Task> action)
+    {
+        var total = Concurrency * RunsPerWorker;
+        var next = 0;
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) <= total) await action();
+        })));
+        return total / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    private static double Percentile(List<double> sorted, int percent) => sorted[Math.Min(sorted.Count - 1, sorted.Count * percent / 100)];
+
+    private static async Task<string> CreateApiKeyAsync(BenchAppFactory app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = new AppUser { UserName = "restbench", Email = "restbench@example.test", Level = 4, CreatedAt = DateTime.UtcNow };
+        var result = await users.CreateAsync(user, "Bench-Pass-123");
+        if (!result.Succeeded) throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
+        var keys = scope.ServiceProvider.GetRequiredService<ApiKeyService>();
+        var created = await keys.CreateAsync(new UserRef(user.Id, user.UserName, IsAdmin: false, Level: 4), "bench");
+        return created.Secret;
+    }
+
+    // Any type of the web assembly names the entry point (the bench has its own top-level Program).
+    private sealed class BenchAppFactory(string dataDirectory, IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<CodeRunner.Web.Components.App>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            builder.UseSetting("DataDirectory", dataDirectory);
+            builder.UseSetting("Admin:InitialPassword", "Bench-Admin-Pass-1");
+            // The bench user (level 4: no daily quota) may have 16 API runs at once, and the machine 16 sandboxes.
+            builder.UseSetting("Execution:MaxConcurrentRuns", Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Api:RateLimitPerMinute", "1000000");
+            foreach (var (key, value) in settings) builder.UseSetting(key, value);
+            // An array setting would be appended to the defaults, not replace them.
+            builder.ConfigureServices(services => services.PostConfigure<ExecutionOptions>(o => o.ParallelApiRunsByLevel = [.. o.ParallelApiRunsByLevel.Select(_ => Concurrency)]));
+        }
+    }
+}
