@@ -1,6 +1,7 @@
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace CodeRunner.Core.Community;
 
@@ -54,6 +55,7 @@ internal static class PostCounters
 {
     public static async Task RefreshAsync(CodeRunnerDbContext db, int postId, CancellationToken cancellationToken)
     {
+        await using var transaction = await LockRowAsync(db, $"""UPDATE "Posts" SET "LikeCount" = "LikeCount" WHERE "Id" = {postId}""", cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"""
             UPDATE "Posts" SET
                 "LikeCount" = (SELECT COUNT(*) FROM "PostLikes" WHERE "PostId" = {postId}),
@@ -69,10 +71,28 @@ internal static class PostCounters
         await db.Posts.Where(p => p.Id == postId && p.LikeCount == counts.LikeCount && p.CommentCount == counts.CommentCount
                                   && p.FavoriteCount == counts.FavoriteCount)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.HotScore, score), cancellationToken);
+        if (transaction is not null) await transaction.CommitAsync(cancellationToken);
     }
 
-    public static async Task RefreshCommentAsync(CodeRunnerDbContext db, int commentId, CancellationToken cancellationToken) =>
+    public static async Task RefreshCommentAsync(CodeRunnerDbContext db, int commentId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await LockRowAsync(db, $"""UPDATE "Comments" SET "LikeCount" = "LikeCount" WHERE "Id" = {commentId}""", cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"""UPDATE "Comments" SET "LikeCount" = (SELECT COUNT(*) FROM "CommentLikes" WHERE "CommentId" = {commentId}) WHERE "Id" = {commentId}""",
             cancellationToken);
+        if (transaction is not null) await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the counted row's lock in a statement of its own before the recount. On PostgreSQL a statement's subqueries
+    /// read the snapshot taken when the statement started: a recount that had waited behind another would write counts
+    /// missing that one's row. After the lock, the recount's snapshot starts after every earlier recount committed,
+    /// so the last writer always counts every committed reaction. Returns the transaction it opened (null inside the caller's).
+    /// </summary>
+    private static async Task<IDbContextTransaction?> LockRowAsync(CodeRunnerDbContext db, FormattableString lockStatement, CancellationToken cancellationToken)
+    {
+        var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await db.Database.ExecuteSqlInterpolatedAsync(lockStatement, cancellationToken);
+        return transaction;
+    }
 }
