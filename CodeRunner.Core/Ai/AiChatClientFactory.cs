@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net;
 using System.Net.Sockets;
+using CodeRunner.Sandbox.Isolation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel.ChatCompletion;
@@ -64,7 +65,7 @@ public sealed class AiChatClientFactory : IDisposable
         var addresses = IPAddress.TryParse(context.DnsEndPoint.Host, out var literal)
             ? [literal]
             : await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-        if (!allowPrivate && addresses.Any(IsPrivate))
+        if (!allowPrivate && addresses.Any(NetworkAddresses.IsNonPublic))
             throw new PrivateEndpointBlockedException(context.DnsEndPoint.Host);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -77,18 +78,6 @@ public sealed class AiChatClientFactory : IDisposable
             socket.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Loopback, private (RFC 1918, ULA), link-local (cloud metadata) and unspecified addresses.</summary>
-    public static bool IsPrivate(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return true;
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal;
-        var b = address.GetAddressBytes();
-        return b[0] == 10 || b[0] == 0 || (b[0] == 172 && b[1] >= 16 && b[1] <= 31) || (b[0] == 192 && b[1] == 168)
-            || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] >= 64 && b[1] <= 127);
     }
 
     public void Dispose() => connections.Dispose();

@@ -245,7 +245,7 @@ public sealed class InstallNetworkProxy : IAsyncDisposable
         {
             return Refused(InstallNetworkRefusalReason.Unresolvable);
         }
-        var usable = resolved.Where(address => !PackageIndexAllowlist.IsNeverAllowed(address) && (entry.Configured || !PackageIndexAllowlist.IsNonPublic(address))).ToList();
+        var usable = resolved.Where(address => !PackageIndexAllowlist.IsNeverAllowed(address) && (entry.Configured || !NetworkAddresses.IsNonPublic(address))).ToList();
         if (usable.Count == 0)
             return Refused(resolved.Length == 0 ? InstallNetworkRefusalReason.Unresolvable : InstallNetworkRefusalReason.NonPublicAddress);
         return new Decision(usable, null);

@@ -83,38 +83,17 @@ public sealed class PackageIndexAllowlist
     {
         var trimmed = host.Trim().TrimEnd('.').Trim('[', ']').ToLowerInvariant();
         return IPAddress.TryParse(trimmed, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || trimmed.Count(c => c == '.') == 3)
-            ? Canonical(address).ToString()
+            ? NetworkAddresses.Canonical(address).ToString()
             : trimmed;
-    }
-
-    /// <summary>True for addresses that are not on the public internet: loopback, RFC 1918, CGNAT, link-local, unique-local, and the like.</summary>
-    public static bool IsNonPublic(IPAddress address)
-    {
-        address = Canonical(address);
-        if (IPAddress.IsLoopback(address)) return true;
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return b[0] is 0 or 10 or 127 || b[0] >= 224
-                || (b[0] == 100 && (b[1] & 0xC0) == 64)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 172 && (b[1] & 0xF0) == 16)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                || (b[0] == 198 && (b[1] & 0xFE) == 18);
-        }
-        return address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast;
     }
 
     /// <summary>Addresses no destination may have, configured or not: "any" (0.0.0.0 reaches the host's loopback on Linux), multicast, broadcast.</summary>
     public static bool IsNeverAllowed(IPAddress address)
     {
-        address = Canonical(address);
+        address = NetworkAddresses.Canonical(address);
         if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast) || address.IsIPv6Multicast) return true;
         return address.AddressFamily == AddressFamily.InterNetwork && (address.GetAddressBytes()[0] == 0 || address.GetAddressBytes()[0] >= 224);
     }
-
-    private static IPAddress Canonical(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static void AddUrl(List<AllowedDestination> entries, string url)
     {

@@ -1,4 +1,3 @@
-using System.Net;
 using CodeRunner.Core.Ai;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -65,22 +64,6 @@ public class AiErrorAndPromptTests
         var fenced = AssistantPrompts.Fenced("s = '````'\n", "python");
         Assert.StartsWith("`````python\n", fenced);
         Assert.EndsWith("\n`````\n", fenced);
-    }
-
-    [Theory]
-    [InlineData("127.0.0.1", true)]
-    [InlineData("10.1.2.3", true)]
-    [InlineData("172.20.0.1", true)]
-    [InlineData("192.168.1.1", true)]
-    [InlineData("169.254.169.254", true)]
-    [InlineData("::1", true)]
-    [InlineData("fd00::1", true)]
-    [InlineData("::ffff:127.0.0.1", true)]
-    [InlineData("8.8.8.8", false)]
-    [InlineData("172.32.0.1", false)]
-    public void Private_addresses_are_recognised(string address, bool isPrivate)
-    {
-        Assert.Equal(isPrivate, AiChatClientFactory.IsPrivate(IPAddress.Parse(address)));
     }
 
     [Fact]

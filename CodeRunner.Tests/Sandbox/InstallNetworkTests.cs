@@ -232,9 +232,11 @@ public sealed class InstallNetworkTests(VenvFixture venv) : IClassFixture<VenvFi
     [InlineData("::ffff:127.0.0.1", true)]
     [InlineData("0.0.0.0", true)]
     [InlineData("151.101.0.223", false)]
+    [InlineData("8.8.8.8", false)]
+    [InlineData("172.32.0.1", false)]
     [InlineData("2a04:4e42::223", false)]
     public void Non_public_addresses_are_recognized(string address, bool nonPublic) =>
-        Assert.Equal(nonPublic, PackageIndexAllowlist.IsNonPublic(System.Net.IPAddress.Parse(address)));
+        Assert.Equal(nonPublic, NetworkAddresses.IsNonPublic(System.Net.IPAddress.Parse(address)));
 
     [Fact]
     public void Only_CONNECT_and_GET_or_HEAD_of_absolute_http_urls_are_parsed_and_forwarded_one_request_per_connection()
