@@ -1,7 +1,7 @@
+using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -9,32 +9,18 @@ namespace CodeRunner.Core.Execution;
 
 /// <summary>Deletes kept artifacts once they are older than Execution:ArtifactRetentionHours.</summary>
 public sealed class ArtifactCleanupService(IServiceScopeFactory scopes, IOptions<ExecutionOptions> options, TimeProvider clock, ILogger<ArtifactCleanupService> logger)
-    : BackgroundService
+    : PeriodicCleanup(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = TimeSpan.FromMinutes(Math.Max(1, options.Value.ArtifactCleanupIntervalMinutes));
-        using var timer = new PeriodicTimer(interval, clock);
-        do
-        {
-            try
-            {
-                await CleanAsync(stoppingToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                logger.LogWarning(exception, "Artifact cleanup failed; it will be retried");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(Math.Max(1, options.Value.ArtifactCleanupIntervalMinutes));
+    protected override string FailureMessage => "Artifact cleanup failed; it will be retried";
+    protected override Task<int> RunPassAsync(CancellationToken cancellationToken) => CleanAsync(cancellationToken);
 
     /// <summary>One cleanup pass; returns how many runs lost their artifacts.</summary>
     public async Task<int> CleanAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CodeRunnerDbContext>();
-        var cutoff = clock.GetUtcNow().UtcDateTime.AddHours(-options.Value.ArtifactRetentionHours);
+        var cutoff = Clock.GetUtcNow().UtcDateTime.AddHours(-options.Value.ArtifactRetentionHours);
         var expired = await db.CodeExecutions
             .Where(e => e.ArtifactDirectory != null && e.CreatedAt < cutoff && e.Status != ExecutionStatus.Running)
             .OrderBy(e => e.Id)     // oldest first, in batches
