@@ -101,6 +101,7 @@ public sealed class EnvironmentQueries(
         // Someone else's private environment does not exist as far as the actor can tell.
         if (environment.OwnerId != actor.Id && !environment.IsPublic && !actor.IsAdmin)
             throw new NotFoundError("environment", name);
+        // The last-used stamp is one statement of its own (no unit of work to join), so the read's context makes it.
         var now = clock.GetUtcNow().UtcDateTime;
         await db.PythonEnvironments.Where(e => e.Id == environment.Id)
             .ExecuteUpdateAsync(setters => setters.SetProperty(e => e.LastUsedAt, now), cancellationToken);
