@@ -52,6 +52,8 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
         UsesRunFileSystem = capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows() && CanMountRunFileSystems(runsDirectory);
         if (capabilities.IsIsolated && !UsesRunFileSystem)
             this.logger.LogWarning("Runs get no per-run file system (needs root with CAP_SYS_ADMIN): /tmp and /dev/shm are capped at the disk quota each, the work dir only by the file-size limit");
+        // Leftovers of a crash or restart: unmount and remove before the first run (artifacts stay).
+        Task.Run(() => Sweeper.SweepLeftoversAsync()).GetAwaiter().GetResult();
         BaseInterpreter = Task.Run(() => InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython))).GetAwaiter().GetResult();
         // A real program, started the way users' programs are, in the real runs dir: the only proof that runs work.
         var probeFailure = capabilities.IsIsolated ? Task.Run(ProbeRunAsync).GetAwaiter().GetResult() : null;
@@ -63,8 +65,6 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
             this.logger.LogWarning("SANDBOX NOT ISOLATED: untrusted code runs with resource limits only, on the host's file system and network. Reason: {Reason}", capabilities.Reason);
         else
             this.logger.LogInformation("Sandbox: {Mode} ({Version}), base python {Python} {PythonVersion}", Info.Mode, Info.BubblewrapVersion, Info.BasePythonPath, Info.PythonVersion);
-        // Leftovers of a crash or restart: unmount and remove before the first run (artifacts stay).
-        Task.Run(() => Sweeper.SweepLeftoversAsync()).GetAwaiter().GetResult();
         if (capabilities.Settings.SeccompProgram is null || !capabilities.Settings.DisableNestedUserNamespaces)
             this.logger.LogWarning("Sandbox without seccomp filter or with nested user namespaces allowed: {Reason}", capabilities.Reason);
         if (capabilities.Settings.GnuTimePath is null)
@@ -169,7 +169,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
         }
         catch
         {
-            _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
+            Sweeper.ScheduleRemoval(directories, keepRoot: false);
             throw;
         }
         return NewSession(process, request, directories, cancellationToken);
@@ -228,7 +228,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
         }
         catch
         {
-            _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
+            Sweeper.ScheduleRemoval(directories, keepRoot: false);
             throw;
         }
     }
@@ -236,7 +236,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
     private async Task DiscardAsync(PoolMember member)
     {
         await member.Process.DisposeAsync();
-        await Sweeper.RemoveRunAsync(member.Directories, keepRoot: false);
+        Sweeper.ScheduleRemoval(member.Directories, keepRoot: false);
     }
 
     /// <summary>Hands the run to a started member: quota, files, then the header (limits, environment) and stdin. Null = start cold.</summary>
