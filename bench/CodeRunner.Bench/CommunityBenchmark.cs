@@ -18,7 +18,7 @@ namespace CodeRunner.Bench;
 /// Seeds a community of realistic size into a temp SQLite database (default 100 000 posts, 500 000 likes,
 /// 200 000 comments, 2 000 users) and times the feed and post-page queries through the real Core services,
 /// printing p50/p95 and the SQLite query plan of every statement they run.
-/// usage: community [--data dir] [posts likes comments users]
+/// usage: community [--data dir] [--pages-only] [posts likes comments users]
 /// </summary>
 public static class CommunityBenchmark
 {
@@ -32,6 +32,9 @@ public static class CommunityBenchmark
         var dataOption = Array.IndexOf(args, "--data");
         string? keptData = dataOption >= 0 && dataOption + 1 < args.Length ? Path.GetFullPath(args[dataOption + 1]) : null;
         if (dataOption >= 0) args = args.Where((_, i) => i != dataOption && i != dataOption + 1).ToArray();
+        // --pages-only: just the whole-page timings (and the Markdown share), for iterating on rendering.
+        var pagesOnly = args.Contains("--pages-only");
+        args = args.Where(a => a != "--pages-only").ToArray();
         int Arg(int i, int fallback) => args.Length > i && int.TryParse(args[i], out var v) ? v : fallback;
         var sizes = new SeedSizes(Posts: Arg(0, 100_000), Likes: Arg(1, 500_000), Comments: Arg(2, 200_000), Users: Arg(3, 2_000));
         var data = keptData ?? Path.Combine(Path.GetTempPath(), "coderunner-communitybench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -88,7 +91,7 @@ public static class CommunityBenchmark
 
             Console.WriteLine($"\n{"case",-52} {"p50 ms",8} {"p95 ms",8}   (n={Iterations}, after {Warmup} warm-up)");
             var plans = new List<(string Case, List<string> Plan)>();
-            foreach (var (name, run) in cases)
+            foreach (var (name, run) in pagesOnly ? [] : cases)
             {
                 var samples = new List<double>();
                 for (var i = 0; i < Warmup + Iterations; i++)
