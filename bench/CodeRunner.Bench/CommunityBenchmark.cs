@@ -268,7 +268,8 @@ public static class CommunityBenchmark
         await connection.OpenAsync();
         foreach (var command in commands.DistinctBy(c => c.Sql))
         {
-            if (!command.Sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)) continue;
+            var sql = command.Sql.TrimStart();
+            if (!sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !sql.StartsWith("WITH", StringComparison.OrdinalIgnoreCase)) continue;
             await using var explain = connection.CreateCommand();
             explain.CommandText = "EXPLAIN QUERY PLAN " + command.Sql;
             foreach (var (name, value) in command.Parameters) explain.Parameters.AddWithValue(name, value ?? DBNull.Value);
