@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every CodeRunner test: unit, sandbox (real bubblewrap + python3), integration (real SQLite),
-# HTTP and browser (Debian Chromium); then the data-layer and API classes again on PostgreSQL (a throwaway cluster
+# HTTP and browser (Debian Chromium); then the data-layer, API and main browser classes again on PostgreSQL (a throwaway cluster
 # started here, [Trait("Postgres", "yes")]). Installs the Debian packages the tests need when missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,7 +28,7 @@ trap 'stop_throwaway_postgres; rm -f "$log"' EXIT
 set +e
 dotnet test CodeRunner.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-echo "=== PostgreSQL pass: the data-layer and API classes again, each app on its own PostgreSQL database ==="
+echo "=== PostgreSQL pass: the data-layer, API and main browser classes again, each app on its own PostgreSQL database ==="
 CODERUNNER_TEST_DATABASE=postgres dotnet test CodeRunner.Tests -c Release --no-build -nologo --logger "console;verbosity=normal" \
   --filter "Postgres=yes&SqliteOnly!=yes" 2>&1 | tee -a "$log"
 pg_status=${PIPESTATUS[0]}

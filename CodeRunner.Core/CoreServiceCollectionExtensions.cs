@@ -38,7 +38,10 @@ public static class CoreServiceCollectionExtensions
 
         var provider = DatabaseConfiguration.ProviderOf(configuration);
         var connectionString = DatabaseConfiguration.ConnectionStringOf(configuration, provider, dataDirectory);
-        services.AddDbContext<CodeRunnerDbContext>(options => options.UseCodeRunnerDatabase(provider, connectionString));
+        // One configuration (singleton options, SQLite's interceptor included) for both kinds of context: the scoped one that
+        // mutations and Identity share as their unit of work, and the short-lived ones reads open (ReadContexts).
+        services.AddDbContextFactory<CodeRunnerDbContext>(options => options.UseCodeRunnerDatabase(provider, connectionString));
+        services.AddSingleton<ReadContexts>();
         services.AddSingleton(new DatabaseSelection(provider));
         // Locks every web node on the database respects (one run per user, one operation per environment).
         services.AddSingleton(NodeIdentity.From(configuration));

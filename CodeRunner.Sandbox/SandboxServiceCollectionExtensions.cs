@@ -2,8 +2,6 @@ using CodeRunner.Sandbox.Environments;
 using CodeRunner.Sandbox.Execution;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace CodeRunner.Sandbox;
 
@@ -15,13 +13,11 @@ public static class SandboxServiceCollectionExtensions
         // Files and dirs the app creates (database, logs, keys, artifacts) are not readable by other local users.
         if (!OperatingSystem.IsWindows()) Processes.NativeMethods.umask(0b_000_010_111);
         services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.SectionName));
-        services.AddSingleton<SandboxCodeRunner>();
-        services.AddSingleton<ICodeRunner>(provider => provider.GetRequiredService<SandboxCodeRunner>());
-        services.AddSingleton<IEnvironmentManager>(provider => EnvironmentManagerFactory.Create(
-            provider.GetRequiredService<IOptions<SandboxOptions>>().Value,
-            provider.GetRequiredService<SandboxCodeRunner>().BaseInterpreter.Path,
-            provider.GetRequiredService<SandboxCodeRunner>().Tools,
-            provider.GetRequiredService<ILoggerFactory>()));
+        // Built asynchronously when the host starts (SandboxStartup.StartAsync); the registrations hand out what it built.
+        services.AddSingleton<SandboxStartup>();
+        services.AddSingleton(provider => provider.GetRequiredService<SandboxStartup>().Runner);
+        services.AddSingleton<ICodeRunner>(provider => provider.GetRequiredService<SandboxStartup>().Runner);
+        services.AddSingleton(provider => provider.GetRequiredService<SandboxStartup>().Environments);
         return services;
     }
 }

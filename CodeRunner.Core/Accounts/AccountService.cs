@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using CodeRunner.Core.Audit;
 using CodeRunner.Core.Common;
 using Microsoft.AspNetCore.Identity;
+using CodeRunner.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace CodeRunner.Core.Accounts;
@@ -14,6 +15,7 @@ public enum SignInOutcome { Succeeded, Failed, LockedOut, Inactive, MustChangePa
 /// <summary>Register, sign in/out, password and culture changes — each audited.</summary>
 public sealed partial class AccountService(
     UserManager<AppUser> users,
+    ReadContexts reads,
     SignInManager<AppUser> signIn,
     AuditService audit,
     SignInThrottle throttle,
@@ -176,6 +178,9 @@ public sealed partial class AccountService(
         return login.Contains('@') ? await users.FindByEmailAsync(login) : await users.FindByNameAsync(login);
     }
 
-    public Task<AppUser?> FindAsync(string id, CancellationToken cancellationToken = default) =>
-        users.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+    public async Task<AppUser?> FindAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var db = reads.Open();
+        return await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+    }
 }

@@ -23,14 +23,15 @@ public sealed record AdminRunFilter
 }
 
 /// <summary>Everyone's runs for admins: the filtered list, totals per day, the live view and 停止.</summary>
-public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeRuns, RemoteRunStops remoteStops, AuditService audit, TimeProvider clock)
+public sealed class RunAdministration(ReadContexts reads, ActiveRuns activeRuns, RemoteRunStops remoteStops, AuditService audit, TimeProvider clock)
 {
     public const int MaxChartDays = 366;
 
     public async Task<PagedResult<ExecutionSummary>> SearchAsync(UserRef actor, AdminRunFilter filter, CancellationToken cancellationToken = default)
     {
         UserAdministrationService.RequireAdmin(actor);
-        var query = Filter(filter);
+        await using var db = reads.Open();
+        var query = Filter(db, filter);
         return await ExecutionQueries.PageAsync(db, query, filter.Page, filter.PageSize, cancellationToken);
     }
 
@@ -44,7 +45,8 @@ public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeR
         var (first, last) = DayRange(filter.FromUtc, filter.ToUtc, clock);
         var since = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var until = last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var query = Filter(filter with { FromUtc = null, ToUtc = null }).Where(e => e.CreatedAt >= since && e.CreatedAt < until);
+        await using var db = reads.Open();
+        var query = Filter(db, filter with { FromUtc = null, ToUtc = null }).Where(e => e.CreatedAt >= since && e.CreatedAt < until);
         // Grouped in SQL (DateTime.Date translates to SQLite's 'start of day'), not row by row in memory.
         var counts = await query.GroupBy(e => new { Day = e.CreatedAt.Date, e.Status })
             .Select(g => new { g.Key.Day, g.Key.Status, Count = g.Count() })
@@ -64,6 +66,7 @@ public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeR
         if (!remoteStops.Enabled) return local;
         var now = clock.GetUtcNow().UtcDateTime;
         var localIds = local.Select(r => r.ExecutionId).ToList();
+        await using var db = reads.Open();
         var others = await (from e in db.CodeExecutions.AsNoTracking()
                             where e.Status == ExecutionStatus.Running && e.Node != remoteStops.NodeName && !localIds.Contains(e.Id)
                             join u in db.Users on e.UserId equals u.Id
@@ -91,7 +94,7 @@ public sealed class RunAdministration(CodeRunnerDbContext db, ActiveRuns activeR
         return true;
     }
 
-    private IQueryable<CodeExecution> Filter(AdminRunFilter filter)
+    private static IQueryable<CodeExecution> Filter(CodeRunnerDbContext db, AdminRunFilter filter)
     {
         var query = db.CodeExecutions.AsNoTracking();
         if (!string.IsNullOrEmpty(filter.UserId)) query = query.Where(e => e.UserId == filter.UserId);

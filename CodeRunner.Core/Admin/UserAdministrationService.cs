@@ -49,6 +49,7 @@ public enum UserContentDisposition
 /// </summary>
 public sealed class UserAdministrationService(
     CodeRunnerDbContext db,
+    ReadContexts reads,
     UserManager<AppUser> users,
     AuditService audit,
     EnvironmentLifecycleService environments,
@@ -64,6 +65,7 @@ public sealed class UserAdministrationService(
     public async Task<PagedResult<UserSummary>> SearchAsync(UserRef actor, string? search, int page, int pageSize, CancellationToken cancellationToken = default)
     {
         RequireAdmin(actor);
+        await using var db = reads.Open();
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -73,7 +75,7 @@ public sealed class UserAdministrationService(
         pageSize = PagedResult<UserSummary>.ClampPageSize(pageSize);
         page = Math.Max(1, page);
         var total = await query.CountAsync(cancellationToken);
-        var adminRoleId = await AdminRoleIdAsync(cancellationToken);
+        var adminRoleId = await AdminRoleIdAsync(db, cancellationToken);
         var rows = await query.OrderBy(u => u.CreatedAt).Skip(PagedResult<UserSummary>.SkipFor(page, pageSize)).Take(pageSize)
             .Select(u => new UserSummary
             {
@@ -89,6 +91,7 @@ public sealed class UserAdministrationService(
     {
         RequireAdmin(actor);
         var today = clock.GetUtcNow().UtcDateTime.Date;
+        await using var db = reads.Open();
         return new SiteStatistics(
             await db.Users.CountAsync(cancellationToken),
             await db.Users.CountAsync(u => u.IsActive, cancellationToken),
@@ -334,7 +337,7 @@ public sealed class UserAdministrationService(
 
     private async Task<UserSummary> GetSummaryAsync(string userId, CancellationToken cancellationToken)
     {
-        var adminRoleId = await AdminRoleIdAsync(cancellationToken);
+        var adminRoleId = await AdminRoleIdAsync(db, cancellationToken);
         return await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new UserSummary
         {
             Id = u.Id, UserName = u.UserName!, Email = u.Email, FullName = u.FullName, Level = u.Level, IsActive = u.IsActive,
@@ -343,7 +346,7 @@ public sealed class UserAdministrationService(
         }).FirstAsync(cancellationToken);
     }
 
-    private Task<string?> AdminRoleIdAsync(CancellationToken cancellationToken) =>
+    private static Task<string?> AdminRoleIdAsync(CodeRunnerDbContext db, CancellationToken cancellationToken) =>
         db.Roles.Where(r => r.Name == UserRef.AdminRole).Select(r => r.Id).FirstOrDefaultAsync(cancellationToken);
 
     private Task<string?> UserNameAsync(string userId, CancellationToken cancellationToken) =>

@@ -20,13 +20,14 @@ public sealed record UserDetail(UserSummary Profile, DateTime? LastSignInAt, int
     IReadOnlyList<UserApiKeyInfo> ApiKeys, IReadOnlyList<UserEnvironmentInfo> Environments);
 
 /// <summary>The per-user page of the admin console. Admins only.</summary>
-public sealed class UserDetailQueries(CodeRunnerDbContext db, QuotaService quotas, TimeProvider clock)
+public sealed class UserDetailQueries(ReadContexts reads, QuotaService quotas, TimeProvider clock)
 {
     public const int UsageDays = 14;
 
     public async Task<UserDetail> GetAsync(UserRef actor, string userId, CancellationToken cancellationToken = default)
     {
         UserAdministrationService.RequireAdmin(actor);
+        await using var db = reads.Open();
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken) ?? throw new NotFoundError("user", userId);
         var isAdmin = await db.UserRoles.AnyAsync(r => r.UserId == userId && db.Roles.Any(role => role.Id == r.RoleId && role.Name == UserRef.AdminRole), cancellationToken);
         var runs = db.CodeExecutions.AsNoTracking().Where(e => e.UserId == userId);
@@ -75,9 +76,10 @@ public sealed class UserDetailQueries(CodeRunnerDbContext db, QuotaService quota
     }
 
     /// <summary>How many active admins there are (the console disables actions that would remove the last one).</summary>
-    public Task<int> CountActiveAdminsAsync(UserRef actor, CancellationToken cancellationToken = default)
+    public async Task<int> CountActiveAdminsAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
         UserAdministrationService.RequireAdmin(actor);
-        return ActiveAdminGuard.CountActiveAdminsAsync(db, cancellationToken);
+        await using var db = reads.Open();
+        return await ActiveAdminGuard.CountActiveAdminsAsync(db, cancellationToken);
     }
 }

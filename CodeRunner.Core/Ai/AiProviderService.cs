@@ -35,6 +35,7 @@ public sealed record AiConnectionTestResult(string Model, long LatencyMs, string
 /// </summary>
 public sealed class AiProviderService(
     CodeRunnerDbContext db,
+    ReadContexts reads,
     AiKeyProtector keys,
     TierLimitGate limitGate,
     AuditService audit,
@@ -52,6 +53,7 @@ public sealed class AiProviderService(
 
     public async Task<IReadOnlyList<AiProviderView>> ListAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var rows = await db.AiProviderConfigs.AsNoTracking().Where(p => p.UserId == actor.Id).OrderBy(p => p.Id).ToListAsync(cancellationToken);
         return rows.Select(ToView).ToList();
     }
@@ -108,6 +110,7 @@ public sealed class AiProviderService(
     /// <summary>The team's default provider, or null. Everyone may see that it exists; only admins see its key hint.</summary>
     public async Task<AiProviderView?> GetTeamDefaultAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var row = await db.AiProviderConfigs.AsNoTracking().FirstOrDefaultAsync(p => p.UserId == null, cancellationToken);
         if (row is null) return null;
         var view = ToView(row);

@@ -8,7 +8,7 @@ namespace CodeRunner.Core.Ai;
 public sealed record AiUsageDay(string UserId, string UserName, DateOnly Day, int Requests, int Failures, long TokensIn, long TokensOut);
 
 /// <summary>Assistant usage for "我的用量" (own) and the admin console (everyone, per user per day).</summary>
-public sealed class AiUsageQueries(CodeRunnerDbContext db, TimeProvider clock)
+public sealed class AiUsageQueries(ReadContexts reads, TimeProvider clock)
 {
     /// <summary>The actor's last <paramref name="days"/> days, newest first (days without requests are left out).</summary>
     public Task<IReadOnlyList<AiUsageDay>> ForUserAsync(UserRef actor, int days = 14, CancellationToken cancellationToken = default) =>
@@ -23,6 +23,7 @@ public sealed class AiUsageQueries(CodeRunnerDbContext db, TimeProvider clock)
 
     private async Task<IReadOnlyList<AiUsageDay>> QueryAsync(string? userId, int days, CancellationToken cancellationToken)
     {
+        await using var db = reads.Open();
         var since = clock.GetUtcNow().UtcDateTime.Date.AddDays(1 - Math.Clamp(days, 1, 366));
         var rows = await (from r in db.AiUsageRecords.AsNoTracking()
                           join u in db.Users.AsNoTracking() on r.UserId equals u.Id

@@ -22,7 +22,7 @@ public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
 public sealed record ApiKeyIdentity(UserRef User, int KeyId, string KeyName);
 
 /// <summary>API keys: the secret is `sk-` + 43 url-safe random characters; only its SHA-256 is stored.</summary>
-public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, TierLimitGate limitGate, AuditService audit, ApiKeyUsageBuffer usage, TimeProvider clock)
+public sealed class ApiKeyService(CodeRunnerDbContext db, ReadContexts reads, QuotaService quotas, TierLimitGate limitGate, AuditService audit, ApiKeyUsageBuffer usage, TimeProvider clock)
 {
     public const string SecretPrefix = "sk-";
     public const int MaxNameLength = 100;
@@ -37,7 +37,7 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
         if (expiresAtUtc is { } expiry && expiry <= now) throw new ValidationError("apikey.expiry_in_past", "expiresAt", "The expiry must be in the future.");
 
         await using var gate = await limitGate.EnterAsync("api-keys", actor.Id, cancellationToken);
-        var (count, limit) = await GetUsageAsync(actor, cancellationToken);
+        var (count, limit) = await UsageOnAsync(db, actor, cancellationToken);
         if (limit is { } max && count >= max)
             throw new QuotaExceededError("apikey.limit_reached", $"At most {max} API keys on this tier.", max, count, DateTime.MaxValue);
 
@@ -59,6 +59,7 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
 
     public async Task<IReadOnlyList<ApiKeyView>> ListAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == actor.Id).OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id)
             .ToListAsync(cancellationToken);
         return keys.Select(WithPendingUse).ToList();
@@ -66,7 +67,13 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, QuotaService quotas, T
 
     public async Task<(int Count, int? Limit)> GetUsageAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
-        var count = await db.ApiKeys.CountAsync(k => k.UserId == actor.Id, cancellationToken);
+        await using var reading = reads.Open();
+        return await UsageOnAsync(reading, actor, cancellationToken);
+    }
+
+    private async Task<(int Count, int? Limit)> UsageOnAsync(CodeRunnerDbContext context, UserRef actor, CancellationToken cancellationToken)
+    {
+        var count = await context.ApiKeys.CountAsync(k => k.UserId == actor.Id, cancellationToken);
         return (count, actor.IsAdmin ? null : quotas.LimitsFor(actor).MaxApiKeys);
     }
 

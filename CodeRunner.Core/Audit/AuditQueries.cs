@@ -34,7 +34,7 @@ public sealed record AuditStatistics(DateOnly FirstDay, DateOnly LastDay, int To
     IReadOnlyList<AuditCount> TopActions, IReadOnlyList<AuditCount> TopUsers, IReadOnlyList<AuditCount> FailedSignInsByIp);
 
 /// <summary>Reads the audit log: everything for admins, their own rows for everyone (我的活动).</summary>
-public sealed class AuditQueries(CodeRunnerDbContext db, TimeProvider clock)
+public sealed class AuditQueries(ReadContexts reads, TimeProvider clock)
 {
     public const int MaxStatisticsDays = 366;
     public const int TopCount = 10;
@@ -44,12 +44,14 @@ public sealed class AuditQueries(CodeRunnerDbContext db, TimeProvider clock)
     public async Task<PagedResult<AuditLog>> SearchAsync(UserRef actor, AuditQuery query, CancellationToken cancellationToken = default)
     {
         if (!actor.IsAdmin) throw new ForbiddenError();
+        await using var db = reads.Open();
         return await PageAsync(Filter(db.AuditLogs.AsNoTracking(), query), query, cancellationToken);
     }
 
     /// <summary>The actor's own rows only, with the same filters (a user filter in the query cannot widen it).</summary>
     public async Task<PagedResult<AuditLog>> SearchOwnAsync(UserRef actor, AuditQuery query, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var own = db.AuditLogs.AsNoTracking().Where(a => a.UserId == actor.Id);
         return await PageAsync(Filter(own, query with { UserId = null, UserName = null }), query, cancellationToken);
     }
@@ -63,6 +65,7 @@ public sealed class AuditQueries(CodeRunnerDbContext db, TimeProvider clock)
         var first = query.FromUtc is { } from ? DateOnly.FromDateTime(from) : last.AddDays(-29);
         if (first > last) first = last;
         if (last.DayNumber - first.DayNumber + 1 > MaxStatisticsDays) first = last.AddDays(-(MaxStatisticsDays - 1));
+        await using var db = reads.Open();
         var rows = Filter(db.AuditLogs.AsNoTracking(), query with
         {
             FromUtc = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
@@ -90,17 +93,22 @@ public sealed class AuditQueries(CodeRunnerDbContext db, TimeProvider clock)
     public async Task ExportCsvAsync(UserRef actor, AuditQuery query, Stream output, CancellationToken cancellationToken = default)
     {
         if (!actor.IsAdmin) throw new ForbiddenError();
+        await using var db = reads.Open();
         await WriteCsvAsync(Filter(db.AuditLogs.AsNoTracking(), query), output, cancellationToken);
     }
 
     /// <summary>The actor's own rows as CSV.</summary>
-    public async Task ExportOwnCsvAsync(UserRef actor, AuditQuery query, Stream output, CancellationToken cancellationToken = default) =>
+    public async Task ExportOwnCsvAsync(UserRef actor, AuditQuery query, Stream output, CancellationToken cancellationToken = default)
+    {
+        await using var db = reads.Open();
         await WriteCsvAsync(Filter(db.AuditLogs.AsNoTracking().Where(a => a.UserId == actor.Id), query with { UserId = null, UserName = null }), output, cancellationToken);
+    }
 
     /// <summary>Action names present in the log (for the filter's choices).</summary>
     public async Task<IReadOnlyList<string>> ActionsAsync(UserRef actor, bool own = false, CancellationToken cancellationToken = default)
     {
         if (!own && !actor.IsAdmin) throw new ForbiddenError();
+        await using var db = reads.Open();
         var rows = db.AuditLogs.AsNoTracking();
         if (own) rows = rows.Where(a => a.UserId == actor.Id);
         return await rows.Select(a => a.Action).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
@@ -110,6 +118,7 @@ public sealed class AuditQueries(CodeRunnerDbContext db, TimeProvider clock)
     public async Task<IReadOnlyList<string>> ResourceTypesAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
         if (!actor.IsAdmin) throw new ForbiddenError();
+        await using var db = reads.Open();
         return await db.AuditLogs.AsNoTracking().Where(a => a.ResourceType != null).Select(a => a.ResourceType!).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
     }
 

@@ -4,6 +4,7 @@ using Markdig.Renderers;
 using Markdig.Renderers.Html.Inlines;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace CodeRunner.Core.Community;
 
@@ -12,7 +13,7 @@ namespace CodeRunner.Core.Community;
 /// http/https/mailto targets (with rel="nofollow noopener"), images only https or our own /avatars/ files. Anything else
 /// becomes plain text. Only extensions that cannot add attributes are enabled (no generic attributes, no raw HTML blocks).
 /// </summary>
-public sealed partial class MarkdownRenderer
+public sealed partial class MarkdownRenderer : IDisposable
 {
     public const string LinkRel = "nofollow noopener";
 
@@ -30,9 +31,29 @@ public sealed partial class MarkdownRenderer
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
+    /// <summary>
+    /// Rendered HTML by its Markdown text, so the comments and bodies a page shows again are not parsed and sanitized on
+    /// every view. Keyed by the exact source text, an edit is a new key (nothing to invalidate) and every value is this
+    /// class's sanitized output. Bounded by characters held (source + HTML); least recently used entries go first.
+    /// </summary>
+    private readonly MemoryCache rendered = new(new MemoryCacheOptions { SizeLimit = CacheCharacters });
+
+    public const int CacheCharacters = 8_000_000;
+
     public string ToHtml(string? markdown)
     {
-        var document = Markdown.Parse(markdown ?? "", Pipeline);
+        var source = markdown ?? "";
+        if (rendered.TryGetValue(source, out string? cached) && cached is not null) return cached;
+        var html = Render(source);
+        rendered.Set(source, html, new MemoryCacheEntryOptions { Size = source.Length + html.Length, SlidingExpiration = TimeSpan.FromMinutes(30) });
+        return html;
+    }
+
+    public void Dispose() => rendered.Dispose();
+
+    private static string Render(string markdown)
+    {
+        var document = Markdown.Parse(markdown, Pipeline);
         Sanitize(document);
         using var writer = new StringWriter();
         var renderer = new HtmlRenderer(writer);

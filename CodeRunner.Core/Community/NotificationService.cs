@@ -5,14 +5,18 @@ using Microsoft.EntityFrameworkCore;
 namespace CodeRunner.Core.Community;
 
 /// <summary>The bell: comments on my posts, replies to my comments, likes of my posts, new followers.</summary>
-public sealed class NotificationService(CodeRunnerDbContext db, TimeProvider clock)
+public sealed class NotificationService(CodeRunnerDbContext db, ReadContexts reads, TimeProvider clock)
 {
-    public Task<int> UnreadCountAsync(UserRef actor, CancellationToken cancellationToken = default) =>
-        db.Notifications.CountAsync(n => n.RecipientId == actor.Id && !n.IsRead, cancellationToken);
+    public async Task<int> UnreadCountAsync(UserRef actor, CancellationToken cancellationToken = default)
+    {
+        await using var db = reads.Open();
+        return await db.Notifications.CountAsync(n => n.RecipientId == actor.Id && !n.IsRead, cancellationToken);
+    }
 
     public async Task<PagedResult<NotificationView>> ListAsync(UserRef actor, int page = 1, int pageSize = 20, CancellationToken cancellationToken = default)
     {
         var (p, size, skip) = Paging.Clamp(page, pageSize);
+        await using var db = reads.Open();
         var mine = db.Notifications.AsNoTracking().Where(n => n.RecipientId == actor.Id);
         var total = await mine.CountAsync(cancellationToken);
         var rows = await mine.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id).Skip(skip).Take(size).ToListAsync(cancellationToken);

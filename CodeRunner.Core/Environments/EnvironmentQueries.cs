@@ -7,7 +7,7 @@ namespace CodeRunner.Core.Environments;
 
 /// <summary>What environments exist and what they hold, as each user may see them; and the one a run uses.</summary>
 public sealed class EnvironmentQueries(
-    CodeRunnerDbContext db,
+    ReadContexts reads,
     IEnvironmentManager manager,
     EnvironmentOperationLocks locks,
     EnvironmentStatsCache stats,
@@ -27,6 +27,7 @@ public sealed class EnvironmentQueries(
     /// <summary>The base environment, mine, and other users' public ones; admins see every environment.</summary>
     public async Task<IReadOnlyList<EnvironmentSummary>> ListAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var rows = await EnvironmentAccess.VisibleRows(db, actor).ToListAsync(cancellationToken);
         var list = new List<EnvironmentSummary> { await DescribeBaseAsync(cancellationToken) };
         foreach (var row in rows.OrderByDescending(r => r.Environment.OwnerId == actor.Id).ThenBy(r => r.Environment.Name, StringComparer.OrdinalIgnoreCase))
@@ -37,6 +38,7 @@ public sealed class EnvironmentQueries(
     /// <summary>Environments the user may run code in (base first, then theirs, then public ones), ready ones only; cheap enough for every page load.</summary>
     public async Task<IReadOnlyList<EnvironmentChoice>> ListChoicesAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var rows = await EnvironmentAccess.VisibleRows(db, actor, activeOnly: true).ToListAsync(cancellationToken);
         return
         [
@@ -50,6 +52,7 @@ public sealed class EnvironmentQueries(
     public async Task<IReadOnlyList<EnvironmentSummary>> ListAllAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
         EnvironmentAccess.RequireAdmin(actor);
+        await using var db = reads.Open();
         var rows = await EnvironmentAccess.WithOwners(db, db.PythonEnvironments.AsNoTracking()).ToListAsync(cancellationToken);
         var list = new List<EnvironmentSummary>();
         foreach (var row in rows.OrderBy(r => r.OwnerUserName, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Environment.Name, StringComparer.OrdinalIgnoreCase))
@@ -60,18 +63,24 @@ public sealed class EnvironmentQueries(
     public async Task<EnvironmentSummary> GetAsync(UserRef actor, string name, CancellationToken cancellationToken = default)
     {
         if (EnvironmentNames.IsBase(name)) return await DescribeBaseAsync(cancellationToken);
-        var row = await EnvironmentAccess.FindVisibleAsync(db, actor, name, cancellationToken);
+        EnvironmentAccess.Row row;
+        await using (var db = reads.Open()) row = await EnvironmentAccess.FindVisibleAsync(db, actor, name, cancellationToken);
         return await DescribeAsync(actor, row.Environment, row.OwnerUserName, cancellationToken);
     }
 
     /// <summary>Whether the user may create another environment (non-admins own at most one).</summary>
-    public async Task<bool> CanCreateAsync(UserRef actor, CancellationToken cancellationToken = default) =>
-        actor.IsAdmin || !await db.PythonEnvironments.AnyAsync(e => e.OwnerId == actor.Id, cancellationToken);
+    public async Task<bool> CanCreateAsync(UserRef actor, CancellationToken cancellationToken = default)
+    {
+        if (actor.IsAdmin) return true;
+        await using var db = reads.Open();
+        return !await db.PythonEnvironments.AnyAsync(e => e.OwnerId == actor.Id, cancellationToken);
+    }
 
     public async Task<IReadOnlyList<PackageInfo>> ListPackagesAsync(UserRef actor, string name, CancellationToken cancellationToken = default)
     {
         if (EnvironmentNames.IsBase(name)) return (await baseEnvironment.ListPackagesAsync(cancellationToken)).Select(p => p.ToCore()).ToList();
-        var row = await EnvironmentAccess.FindVisibleAsync(db, actor, name, cancellationToken);
+        EnvironmentAccess.Row row;
+        await using (var db = reads.Open()) row = await EnvironmentAccess.FindVisibleAsync(db, actor, name, cancellationToken);
         if (!manager.Exists(row.Environment.Name)) return [];
         var packages = await Translated(() => manager.ListPackagesAsync(row.Environment.Name, cancellationToken));
         return packages.OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).Select(p => p.ToCore()).ToList();
@@ -86,11 +95,13 @@ public sealed class EnvironmentQueries(
     public async Task<ResolvedEnvironment?> ResolveForRunAsync(UserRef actor, string? name, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(name) || EnvironmentNames.IsBase(name)) return new ResolvedEnvironment(EnvironmentNames.Base, baseEnvironment.InterpreterPath, null);
+        await using var db = reads.Open();
         var environment = await db.PythonEnvironments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == name, cancellationToken);
         if (environment is null || !environment.IsActive || !manager.Exists(environment.Name)) return null;
         // Someone else's private environment does not exist as far as the actor can tell.
         if (environment.OwnerId != actor.Id && !environment.IsPublic && !actor.IsAdmin)
             throw new NotFoundError("environment", name);
+        // The last-used stamp is one statement of its own (no unit of work to join), so the read's context makes it.
         var now = clock.GetUtcNow().UtcDateTime;
         await db.PythonEnvironments.Where(e => e.Id == environment.Id)
             .ExecuteUpdateAsync(setters => setters.SetProperty(e => e.LastUsedAt, now), cancellationToken);
@@ -100,6 +111,7 @@ public sealed class EnvironmentQueries(
     public async Task<EnvironmentBackendOverview> GetBackendOverviewAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
         EnvironmentAccess.RequireAdmin(actor);
+        await using var db = reads.Open();
         var names = await db.PythonEnvironments.AsNoTracking().Select(e => e.Name).ToListAsync(cancellationToken);
         long total = 0;
         foreach (var name in names)

@@ -8,7 +8,10 @@ public static class ExecutionFeature
     /// <summary>Services of the Execution feature; called from AddCodeRunnerCore.</summary>
     public static IServiceCollection AddExecutionFeature(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<ExecutionOptions>(configuration.GetSection(ExecutionOptions.Section));
+        var section = configuration.GetSection(ExecutionOptions.Section);
+        services.Configure<ExecutionOptions>(section);
+        services.Configure<ExecutionOptions>(options =>
+            options.ParallelApiRunsByLevel = ExecutionOptions.ParallelApiRunsFrom(section.GetSection(nameof(ExecutionOptions.ParallelApiRunsByLevel))));
         services.AddSingleton<ActiveRuns>();
         services.AddSingleton<RunAdmission>();
         services.AddScoped<IExecutionService, ExecutionService>();

@@ -31,10 +31,11 @@ public sealed record ExecutionDetail(long Id, string UserId, string? UserName, s
 public sealed record ArtifactFile(string FullPath, string Name, string ContentType, bool IsImage);
 
 /// <summary>Reading runs: history list, one run, its artifacts. Owner or admin only.</summary>
-public sealed class ExecutionQueries(CodeRunnerDbContext db)
+public sealed class ExecutionQueries(ReadContexts reads)
 {
     public async Task<PagedResult<ExecutionSummary>> ListAsync(UserRef actor, ExecutionFilter filter, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var allUsers = filter.AllUsers && actor.IsAdmin;
         var query = db.CodeExecutions.AsNoTracking();
         if (!allUsers) query = query.Where(e => e.UserId == actor.Id);
@@ -69,6 +70,7 @@ public sealed class ExecutionQueries(CodeRunnerDbContext db)
     /// <summary>Environment names that appear in the actor's history (for the filter).</summary>
     public async Task<IReadOnlyList<string>> EnvironmentNamesAsync(UserRef actor, bool allUsers, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var query = db.CodeExecutions.AsNoTracking();
         if (!(allUsers && actor.IsAdmin)) query = query.Where(e => e.UserId == actor.Id);
         return await query.Select(e => e.EnvironmentName).Distinct().OrderBy(n => n).ToListAsync(cancellationToken);
@@ -76,7 +78,8 @@ public sealed class ExecutionQueries(CodeRunnerDbContext db)
 
     public async Task<ExecutionDetail> GetAsync(UserRef actor, long id, CancellationToken cancellationToken = default)
     {
-        var row = await FindAsync(actor, id, cancellationToken);
+        await using var db = reads.Open();
+        var row = await FindAsync(db, actor, id, cancellationToken);
         var userName = await db.Users.Where(u => u.Id == row.UserId).Select(u => u.UserName).FirstOrDefaultAsync(cancellationToken);
         return new ExecutionDetail(row.Id, row.UserId, userName, row.Code, row.Output, row.OutputTruncated, row.Status, row.ExitCode,
             row.DurationMs, row.CpuMs, row.PeakMemoryMb, row.EnvironmentName, row.IsApiCall, row.SnippetId, row.CreatedAt, row.FinishedAt,
@@ -86,7 +89,8 @@ public sealed class ExecutionQueries(CodeRunnerDbContext db)
     /// <summary>One artifact file of a run the actor may see; NotFound for unsafe names and missing files.</summary>
     public async Task<ArtifactFile> GetArtifactAsync(UserRef actor, long id, string name, CancellationToken cancellationToken = default)
     {
-        var row = await FindAsync(actor, id, cancellationToken);
+        CodeExecution row;
+        await using (var db = reads.Open()) row = await FindAsync(db, actor, id, cancellationToken);
         if (row.ArtifactDirectory is null || !IsSafeRelativeName(name)) throw new NotFoundError("artifact", name);
         var root = Path.GetFullPath(row.ArtifactDirectory);
         var path = Path.GetFullPath(Path.Combine(root, name));
@@ -97,7 +101,7 @@ public sealed class ExecutionQueries(CodeRunnerDbContext db)
         return new ArtifactFile(path, Path.GetFileName(name), contentType, new ArtifactInfo(name, file.Length, contentType).IsImage);
     }
 
-    private async Task<CodeExecution> FindAsync(UserRef actor, long id, CancellationToken cancellationToken)
+    private static async Task<CodeExecution> FindAsync(CodeRunnerDbContext db, UserRef actor, long id, CancellationToken cancellationToken)
     {
         var row = await db.CodeExecutions.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
         // Someone else's run looks the same as a missing one: ids are sequential and must not reveal activity.

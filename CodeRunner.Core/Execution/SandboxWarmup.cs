@@ -1,22 +1,15 @@
-using CodeRunner.Sandbox.Environments;
-using CodeRunner.Sandbox.Execution;
-using Microsoft.Extensions.DependencyInjection;
+using CodeRunner.Sandbox;
 using Microsoft.Extensions.Hosting;
 
 namespace CodeRunner.Core.Execution;
 
 /// <summary>
-/// Builds the sandbox singletons at start-up, so the sandbox mode is logged when the app starts and the first page
-/// that needs them does not wait for the probe (a few short process starts).
+/// Starts the sandbox when the host starts (probe, leftover sweep, environment backend), awaited before the server
+/// takes requests: the sandbox mode is logged at start-up and no page or API call waits for the probe or sees no runner.
 /// </summary>
-public sealed class SandboxWarmup(IServiceProvider services) : IHostedService
+public sealed class SandboxWarmup(SandboxStartup sandbox) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        services.GetRequiredService<ICodeRunner>();
-        services.GetRequiredService<IEnvironmentManager>();
-        return Task.CompletedTask;
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => sandbox.StartAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -28,12 +28,13 @@ public sealed record UsageSummary(
 }
 
 /// <summary>A user's own usage: today's quotas, totals, and runs per day.</summary>
-public sealed class UsageQueries(CodeRunnerDbContext db, QuotaService quotas, QuotaDay quotaDay)
+public sealed class UsageQueries(ReadContexts reads, QuotaService quotas, QuotaDay quotaDay)
 {
     public async Task<UsageSummary> GetAsync(UserRef actor, int days = 30, CancellationToken cancellationToken = default)
     {
         var runs = await quotas.GetStatusAsync(actor, QuotaKind.Runs, cancellationToken);
         var apiCalls = await quotas.GetStatusAsync(actor, QuotaKind.ApiCalls, cancellationToken);
+        await using var db = reads.Open();
         var mine = db.CodeExecutions.AsNoTracking().Where(e => e.UserId == actor.Id);
 
         var byStatus = await mine.GroupBy(e => new { e.Status, e.IsApiCall })

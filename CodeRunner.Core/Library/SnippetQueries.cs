@@ -1,33 +1,37 @@
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Data;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 
 namespace CodeRunner.Core.Library;
 
 /// <summary>Read side of the library: my snippets, others' public ones, and both together for the REST API.</summary>
-public sealed class SnippetQueries(CodeRunnerDbContext db)
+public sealed class SnippetQueries(ReadContexts reads)
 {
     /// <summary>The actor's own snippets, newest change first.</summary>
     public Task<PagedResult<SnippetView>> MineAsync(UserRef actor, SnippetQuery query, CancellationToken cancellationToken = default) =>
-        PageAsync(db.Snippets.AsNoTracking().Where(s => s.UserId == actor.Id), query, cancellationToken);
+        PageAsync(s => s.UserId == actor.Id, query, cancellationToken);
 
     /// <summary>Other users' public snippets, read-only.</summary>
     public Task<PagedResult<SnippetView>> PublicOfOthersAsync(UserRef actor, SnippetQuery query, CancellationToken cancellationToken = default) =>
-        PageAsync(db.Snippets.AsNoTracking().Where(s => s.IsPublic && s.UserId != actor.Id), query, cancellationToken);
+        PageAsync(s => s.IsPublic && s.UserId != actor.Id, query, cancellationToken);
 
     /// <summary>Everything the actor may read: own snippets plus everyone's public ones.</summary>
     public Task<PagedResult<SnippetView>> AccessibleAsync(UserRef actor, SnippetQuery query, CancellationToken cancellationToken = default) =>
-        PageAsync(db.Snippets.AsNoTracking().Where(s => s.UserId == actor.Id || s.IsPublic), query, cancellationToken);
+        PageAsync(s => s.UserId == actor.Id || s.IsPublic, query, cancellationToken);
 
     /// <summary>The distinct tags of the actor's snippets, for the tag filter.</summary>
     public async Task<IReadOnlyList<string>> MyTagsAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var rows = await db.Snippets.AsNoTracking().Where(s => s.UserId == actor.Id && s.Tags != "").Select(s => s.Tags).ToListAsync(cancellationToken);
         return rows.SelectMany(SnippetRules.SplitTags).Distinct().Order(StringComparer.Ordinal).ToList();
     }
 
-    private async Task<PagedResult<SnippetView>> PageAsync(IQueryable<Snippet> source, SnippetQuery query, CancellationToken cancellationToken)
+    private async Task<PagedResult<SnippetView>> PageAsync(Expression<Func<Snippet, bool>> visible, SnippetQuery query, CancellationToken cancellationToken)
     {
+        await using var db = reads.Open();
+        var source = db.Snippets.AsNoTracking().Where(visible);
         var pageSize = PagedResult<SnippetView>.ClampPageSize(query.PageSize);
         var page = Math.Max(1, query.Page);
         if (!string.IsNullOrWhiteSpace(query.Search))

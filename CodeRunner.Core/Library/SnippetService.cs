@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 namespace CodeRunner.Core.Library;
 
 /// <summary>A user's code library: create, edit, delete, copy public snippets, save from the run page.</summary>
-public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, TierLimitGate limitGate, AuditService audit, IOptions<ExecutionOptions> execution, TimeProvider clock)
+public sealed class SnippetService(CodeRunnerDbContext db, ReadContexts reads, QuotaService quotas, TierLimitGate limitGate, AuditService audit, IOptions<ExecutionOptions> execution, TimeProvider clock)
 {
     public async Task<Snippet> CreateAsync(UserRef actor, SnippetEdit edit, CancellationToken cancellationToken = default)
     {
@@ -47,6 +47,7 @@ public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, 
     /// <summary>A snippet the actor may read: their own, a public one, or any for an admin. Others' private ones are "not found".</summary>
     public async Task<SnippetView> GetAsync(UserRef actor, int id, CancellationToken cancellationToken = default)
     {
+        await using var db = reads.Open();
         var snippet = await db.Snippets.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (snippet is null || (!snippet.IsPublic && snippet.UserId != actor.Id && !actor.IsAdmin)) throw new NotFoundError("snippet", id);
         return (await SnippetQueries.ViewsAsync(db, [snippet], cancellationToken))[0];
@@ -100,13 +101,19 @@ public sealed class SnippetService(CodeRunnerDbContext db, QuotaService quotas, 
     /// <summary>How many snippets the actor has and may have (null = unlimited).</summary>
     public async Task<(int Count, int? Limit)> GetUsageAsync(UserRef actor, CancellationToken cancellationToken = default)
     {
-        var count = await db.Snippets.CountAsync(s => s.UserId == actor.Id, cancellationToken);
+        await using var reading = reads.Open();
+        return await UsageOnAsync(reading, actor, cancellationToken);
+    }
+
+    private async Task<(int Count, int? Limit)> UsageOnAsync(CodeRunnerDbContext context, UserRef actor, CancellationToken cancellationToken)
+    {
+        var count = await context.Snippets.CountAsync(s => s.UserId == actor.Id, cancellationToken);
         return (count, actor.IsAdmin ? null : quotas.LimitsFor(actor).MaxSnippets);
     }
 
     private async Task EnsureBelowLimitAsync(UserRef actor, CancellationToken cancellationToken)
     {
-        var (count, limit) = await GetUsageAsync(actor, cancellationToken);
+        var (count, limit) = await UsageOnAsync(db, actor, cancellationToken);
         if (limit is { } max && count >= max)
             throw new QuotaExceededError("library.limit_reached", $"The library holds at most {max} snippets on this tier.", max, count, DateTime.MaxValue);
     }

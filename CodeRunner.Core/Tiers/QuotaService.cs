@@ -17,7 +17,7 @@ public sealed record QuotaStatus(QuotaKind Kind, int Used, int? Limit, DateTime 
 /// Daily quotas per user and quota day (<see cref="QuotaDay"/>: midnight in the configured zone). Consumption is one conditional upsert, so racing runs can never
 /// pass the limit (SQLite serializes writers; PostgreSQL row-locks the counter).
 /// </summary>
-public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> tiers, QuotaDay quotaDay)
+public sealed class QuotaService(CodeRunnerDbContext db, ReadContexts reads, IOptions<TierOptions> tiers, QuotaDay quotaDay)
 {
     public TierLimits LimitsFor(UserRef user) => tiers.Value.For(user.Level);
 
@@ -36,6 +36,7 @@ public sealed class QuotaService(CodeRunnerDbContext db, IOptions<TierOptions> t
     public async Task<QuotaStatus> GetStatusAsync(UserRef user, QuotaKind kind, CancellationToken cancellationToken = default)
     {
         var (day, resets) = quotaDay.Today();
+        await using var db = reads.Open();
         var usage = await db.DailyUsages.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == user.Id && u.Day == day, cancellationToken);
         var used = usage is null ? 0 : kind switch { QuotaKind.Runs => usage.Runs, QuotaKind.ApiCalls => usage.ApiCalls, _ => usage.AiRequests };
         return new QuotaStatus(kind, used, LimitOf(user, kind), resets);

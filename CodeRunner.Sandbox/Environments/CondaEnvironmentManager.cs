@@ -18,12 +18,17 @@ public sealed class CondaEnvironmentManager : EnvironmentManagerBase
     private readonly string tool;
     private readonly SandboxedTool tools;
 
-    public CondaEnvironmentManager(string tool, string environmentsRoot, SandboxedTool tools, ILogger<CondaEnvironmentManager> logger)
+    /// <summary>Asks the tool its version (shown with the backend), then builds the manager.</summary>
+    public static async Task<CondaEnvironmentManager> OpenAsync(string tool, string environmentsRoot, SandboxedTool tools, ILogger<CondaEnvironmentManager> logger,
+        CancellationToken cancellationToken = default) =>
+        new(tool, environmentsRoot, tools, logger, await ToolVersionAsync(tool, CondaCommandLine.Version(), cancellationToken));
+
+    private CondaEnvironmentManager(string tool, string environmentsRoot, SandboxedTool tools, ILogger<CondaEnvironmentManager> logger, string version)
         : base(environmentsRoot, logger)
     {
         this.tool = Path.GetFullPath(tool);
         this.tools = tools;
-        Backend = new EnvironmentBackendInfo(Path.GetFileName(tool), tool, ToolVersion(tool, CondaCommandLine.Version()), EnvironmentsRoot);
+        Backend = new EnvironmentBackendInfo(Path.GetFileName(tool), tool, version, EnvironmentsRoot);
     }
 
     public override EnvironmentBackendInfo Backend { get; }

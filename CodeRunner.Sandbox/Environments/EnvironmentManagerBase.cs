@@ -41,7 +41,7 @@ public abstract class EnvironmentManagerBase : IEnvironmentManager
             catch
             {
                 // A half-created environment is worse than none: remove it so the name can be reused.
-                DeleteDirectory(prefix);
+                await DeleteDirectoryAsync(prefix);
                 throw;
             }
         }, cancellationToken);
@@ -74,7 +74,7 @@ public abstract class EnvironmentManagerBase : IEnvironmentManager
     {
         var prefix = RequireExisting(name);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.Run(() => DeleteDirectory(prefix), cancellationToken);
+        return DeleteDirectoryAsync(prefix);
     }
 
     public Task<long> GetDiskSizeBytesAsync(string name, CancellationToken cancellationToken)
@@ -114,12 +114,12 @@ public abstract class EnvironmentManagerBase : IEnvironmentManager
         return Exists(name) ? prefix : throw new EnvironmentNotFoundException(name);
     }
 
-    protected static string ToolVersion(string tool, IReadOnlyList<string> arguments)
+    /// <summary>The first line the tool prints for its version; start-up only, before the manager is built.</summary>
+    protected static async Task<string> ToolVersionAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         try
         {
-            // Task.Run: a blocking wait must not capture a caller's synchronization context (a Blazor renderer deadlocks on it).
-            var result = Task.Run(() => CommandRunner.ExecuteBufferedAsync(new ProcessCommand(tool, arguments))).GetAwaiter().GetResult();
+            var result = await CommandRunner.ExecuteBufferedAsync(new ProcessCommand(tool, arguments), cancellationToken);
             return (result.StandardOutput + result.StandardError).Trim().Split('\n')[0];
         }
         catch (CommandStartException)
@@ -129,12 +129,13 @@ public abstract class EnvironmentManagerBase : IEnvironmentManager
     }
 
     /// <summary>GNU rm: a prefix written by packages may hold any depth, any name and any mode.</summary>
-    private void DeleteDirectory(string prefix)
+    private async Task DeleteDirectoryAsync(string prefix)
     {
         try
         {
             if (!Directory.Exists(prefix)) return;
-            var result = Task.Run(() => CommandRunner.ExecuteBufferedAsync(new ProcessCommand("rm", ["-rf", "--one-file-system", "--", prefix]))).GetAwaiter().GetResult();
+            // Never cancelled: a half-deleted prefix is worse than a slow delete.
+            var result = await CommandRunner.ExecuteBufferedAsync(new ProcessCommand("rm", ["-rf", "--one-file-system", "--", prefix]), CancellationToken.None);
             if (!result.Status.Succeeded) Logger.LogWarning("Could not delete environment directory {Prefix}: {Error}", prefix, result.StandardError.Trim());
         }
         catch (Exception exception)

@@ -8,12 +8,13 @@ public static class EnvironmentManagerFactory
 {
     private static readonly string[] CondaTools = ["micromamba", "mamba", "conda"];
 
-    public static IEnvironmentManager Create(SandboxOptions options, string basePython, SandboxedTool tools, ILoggerFactory loggerFactory)
+    public static async Task<IEnvironmentManager> CreateAsync(SandboxOptions options, string basePython, SandboxedTool tools, ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken = default)
     {
         var conda = options.PreferVenv ? null : FindCondaTool(options.CondaTool);
         IEnvironmentManager manager = conda is not null
-            ? new CondaEnvironmentManager(conda, options.EnvironmentsDirectory, tools, loggerFactory.CreateLogger<CondaEnvironmentManager>())
-            : new VenvEnvironmentManager(basePython, options.EnvironmentsDirectory, tools, loggerFactory.CreateLogger<VenvEnvironmentManager>());
+            ? await CondaEnvironmentManager.OpenAsync(conda, options.EnvironmentsDirectory, tools, loggerFactory.CreateLogger<CondaEnvironmentManager>(), cancellationToken)
+            : await VenvEnvironmentManager.OpenAsync(basePython, options.EnvironmentsDirectory, tools, loggerFactory.CreateLogger<VenvEnvironmentManager>(), cancellationToken);
         if (!tools.IsIsolated)
             loggerFactory.CreateLogger(typeof(EnvironmentManagerFactory)).LogWarning("PACKAGE INSTALLS NOT ISOLATED: bubblewrap is unavailable, so pip/conda and the packages' build scripts run on the host with limits only");
         var logger = loggerFactory.CreateLogger(typeof(EnvironmentManagerFactory));

@@ -17,12 +17,17 @@ public sealed class VenvEnvironmentManager : EnvironmentManagerBase
     private readonly string basePython;
     private readonly SandboxedTool tools;
 
-    public VenvEnvironmentManager(string basePython, string environmentsRoot, SandboxedTool tools, ILogger<VenvEnvironmentManager> logger)
+    /// <summary>Asks the base interpreter its version (shown with the backend), then builds the manager.</summary>
+    public static async Task<VenvEnvironmentManager> OpenAsync(string basePython, string environmentsRoot, SandboxedTool tools, ILogger<VenvEnvironmentManager> logger,
+        CancellationToken cancellationToken = default) =>
+        new(basePython, environmentsRoot, tools, logger, await ToolVersionAsync(basePython, ["--version"], cancellationToken));
+
+    private VenvEnvironmentManager(string basePython, string environmentsRoot, SandboxedTool tools, ILogger<VenvEnvironmentManager> logger, string version)
         : base(environmentsRoot, logger)
     {
         this.basePython = basePython;
         this.tools = tools;
-        Backend = new EnvironmentBackendInfo("venv", basePython, ToolVersion(basePython, ["--version"]), EnvironmentsRoot);
+        Backend = new EnvironmentBackendInfo("venv", basePython, version, EnvironmentsRoot);
     }
 
     public override EnvironmentBackendInfo Backend { get; }

@@ -8,8 +8,10 @@ namespace CodeRunner.Sandbox.Execution;
 /// <summary>
 /// Removes what runs leave behind without ever blocking a run's result: a run's file system is
 /// unmounted (one syscall, whatever it holds) or, without one, removed by GNU rm (fts: any depth,
-/// any byte in a name, after granting us the modes a program took away). What cannot be removed
-/// now is retried every minute and at start-up, and counted for the admin console and logs.
+/// any byte in a name, after granting us the modes a program took away). Finished runs are queued
+/// (<see cref="ScheduleRemoval"/>) and removed by one thread of the sweeper's own: an unmount waits
+/// for the kernel's RCU grace period, measured at 1–90 ms, which a run's result must not wait for.
+/// What cannot be removed now is retried every minute and at start-up, and counted for the admin console and logs.
 /// </summary>
 public sealed class RunDirectorySweeper : IAsyncDisposable
 {
@@ -19,16 +21,57 @@ public sealed class RunDirectorySweeper : IAsyncDisposable
     private readonly ILogger logger;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task retryLoop;
+    private readonly BlockingCollection<(RunDirectories Directories, bool KeepRoot)> queued = [];
+    private readonly Thread remover;
+    private int queuedCount;
 
     public RunDirectorySweeper(string runsDirectory, ILogger logger, TimeSpan? retryInterval = null)
     {
         this.runsDirectory = Path.GetFullPath(runsDirectory);
         this.logger = logger;
         retryLoop = RetryAsync(retryInterval ?? TimeSpan.FromMinutes(1));
+        remover = new Thread(RemoveQueued) { IsBackground = true, Name = "run directory remover" };
+        remover.Start();
     }
 
     /// <summary>Directories waiting for another removal attempt.</summary>
     public int PendingCount => pending.Count;
+
+    /// <summary>Finished runs whose directories are queued and not removed yet.</summary>
+    public int QueuedCount => Volatile.Read(ref queuedCount);
+
+    /// <summary>Removes a finished run's directories soon, on the sweeper's thread; returns at once.</summary>
+    internal void ScheduleRemoval(RunDirectories directories, bool keepRoot)
+    {
+        Interlocked.Increment(ref queuedCount);
+        try
+        {
+            queued.Add((directories, keepRoot));
+        }
+        catch (InvalidOperationException)
+        {
+            // Shutting down: remove it here rather than leave it mounted.
+            Interlocked.Decrement(ref queuedCount);
+            RemoveRunAsync(directories, keepRoot).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Waits until every removal queued so far is done (tests; shutdown drains the queue itself).</summary>
+    public async Task WhenQueueEmptyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (QueuedCount > 0 && DateTime.UtcNow < deadline) await Task.Delay(10);
+    }
+
+    private void RemoveQueued()
+    {
+        foreach (var (directories, keepRoot) in queued.GetConsumingEnumerable())
+        {
+            // Never throws; a plain work dir (no mount) is removed by rm, which this thread may wait for.
+            RemoveRunAsync(directories, keepRoot).GetAwaiter().GetResult();
+            Interlocked.Decrement(ref queuedCount);
+        }
+    }
 
     /// <summary>Leftovers found at start-up (a crash or restart during runs): unmounts run file systems and removes work dirs, keeps artifacts.</summary>
     public async Task<int> SweepLeftoversAsync(CancellationToken cancellationToken = default)
@@ -47,7 +90,14 @@ public sealed class RunDirectorySweeper : IAsyncDisposable
                 count++;
                 await RemoveAsync(leftover, cancellationToken);
             }
-            if (!Directory.EnumerateFileSystemEntries(run).Any()) TryDeleteEmpty(run);
+            // A run of this process may finish (and be removed by the sweeper's thread) meanwhile.
+            try
+            {
+                if (!Directory.EnumerateFileSystemEntries(run).Any()) TryDeleteEmpty(run);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
         }
         if (count > 0) logger.LogWarning("Removed {Count} leftover run directories under {RunsDirectory}", count, runsDirectory);
         return count;
@@ -113,6 +163,9 @@ public sealed class RunDirectorySweeper : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        queued.CompleteAdding();
+        await Task.Run(remover.Join);
+        queued.Dispose();
         await stopping.CancelAsync();
         try { await retryLoop; } catch (OperationCanceledException) { }
         stopping.Dispose();

@@ -4,7 +4,6 @@ using CodeRunner.Sandbox.Isolation;
 using CodeRunner.Sandbox.Processes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace CodeRunner.Sandbox.Execution;
 
@@ -12,7 +11,7 @@ namespace CodeRunner.Sandbox.Execution;
 /// Runs Python source as main.py in a fresh work dir, isolated with bubblewrap and rlimits
 /// (or rlimits only where bubblewrap is unavailable, which it reports loudly).
 /// </summary>
-public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
+public sealed partial class SandboxCodeRunner : ICodeRunner, IAsyncDisposable, IDisposable
 {
     public const string ProgramFileName = "main.py";
 
@@ -21,79 +20,117 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
     private readonly IsolationCapabilities capabilities;
     private readonly string runsDirectory;
 
-    public SandboxCodeRunner(IOptions<SandboxOptions> options, ILogger<SandboxCodeRunner> logger)
-        : this(options.Value, logger)
+    /// <summary>
+    /// Probes the machine (isolation, base interpreter), sweeps a previous process's leftovers and runs a real test
+    /// program, then returns the runner; start-up only (a few short process starts), awaited by the app's hosted service.
+    /// </summary>
+    public static async Task<SandboxCodeRunner> StartAsync(SandboxOptions options, ILogger<SandboxCodeRunner>? logger = null, CancellationToken ct = default)
     {
+        logger ??= NullLogger<SandboxCodeRunner>.Instance;
+        var runsDirectory = Path.GetFullPath(options.RunsDirectory);
+        Directory.CreateDirectory(runsDirectory);
+        var sweeper = new RunDirectorySweeper(runsDirectory, logger);
+        SandboxPathView? pathView = null;
+        SandboxCodeRunner? runner = null;
+        try
+        {
+            var capabilities = await IsolationProbe.DetectAsync(options, ct);
+            if (capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows())
+            {
+                // The sandbox user passes through our own dirs (never lists them); a parent it cannot pass is bridged by a view.
+                var environmentsDirectory = Path.GetFullPath(options.EnvironmentsDirectory);
+                Directory.CreateDirectory(environmentsDirectory);
+                if (!OperatingSystem.IsWindows()) foreach (var directory in new[] { runsDirectory, environmentsDirectory }) File.SetUnixFileMode(directory, SearchOnlyForOthers);
+                pathView = SandboxPathView.CreateIfNeeded([runsDirectory, environmentsDirectory], options.SandboxUid, options.SandboxGid);
+                if (pathView is not null)
+                {
+                    capabilities = capabilities with { Settings = capabilities.Settings with { PathView = pathView } };
+                    logger.LogInformation("The sandbox user cannot pass through a parent of {Runs}: bwrap reaches it through {View}", runsDirectory, pathView.Root);
+                }
+            }
+            var usesRunFileSystem = capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows() && CanMountRunFileSystems(runsDirectory);
+            if (capabilities.IsIsolated && !usesRunFileSystem)
+                logger.LogWarning("Runs get no per-run file system (needs root with CAP_SYS_ADMIN): /tmp and /dev/shm are capped at the disk quota each, the work dir only by the file-size limit");
+            // Leftovers of a crash or restart: unmount and remove before the first run (artifacts stay).
+            await sweeper.SweepLeftoversAsync(ct);
+            var baseInterpreter = await InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython), ct);
+            runner = new SandboxCodeRunner(options, logger, runsDirectory, capabilities, pathView, usesRunFileSystem, sweeper, baseInterpreter);
+            // A real program, started the way users' programs are, in the real runs dir: the only proof that runs work.
+            var probeFailure = capabilities.IsIsolated ? await runner.ProbeRunAsync() : null;
+            runner.CompleteStart(probeFailure);
+            return runner;
+        }
+        catch
+        {
+            if (runner is not null) await runner.DisposeAsync();
+            else
+            {
+                await sweeper.DisposeAsync();
+                pathView?.Dispose();
+            }
+            throw;
+        }
     }
 
-    public SandboxCodeRunner(SandboxOptions options, ILogger<SandboxCodeRunner>? logger = null)
+    private SandboxCodeRunner(SandboxOptions options, ILogger<SandboxCodeRunner> logger, string runsDirectory, IsolationCapabilities capabilities,
+        SandboxPathView? pathView, bool usesRunFileSystem, RunDirectorySweeper sweeper, ResolvedInterpreter baseInterpreter)
     {
         this.options = options;
-        this.logger = logger ?? NullLogger<SandboxCodeRunner>.Instance;
-        runsDirectory = Path.GetFullPath(options.RunsDirectory);
-        Directory.CreateDirectory(runsDirectory);
-        Sweeper = new RunDirectorySweeper(runsDirectory, this.logger);
-        // Start-up only: a singleton probes the machine once (two short process starts). Task.Run keeps the
-        // blocking wait off any synchronization context (a Blazor renderer would deadlock on it).
-        capabilities = Task.Run(() => IsolationProbe.DetectAsync(options)).GetAwaiter().GetResult();
-        if (capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows())
-        {
-            // The sandbox user passes through our own dirs (never lists them); a parent it cannot pass is bridged by a view.
-            var environmentsDirectory = Path.GetFullPath(options.EnvironmentsDirectory);
-            Directory.CreateDirectory(environmentsDirectory);
-            if (!OperatingSystem.IsWindows()) foreach (var directory in new[] { runsDirectory, environmentsDirectory }) File.SetUnixFileMode(directory, SearchOnlyForOthers);
-            pathView = SandboxPathView.CreateIfNeeded([runsDirectory, environmentsDirectory], options.SandboxUid, options.SandboxGid);
-            if (pathView is not null)
-            {
-                capabilities = capabilities with { Settings = capabilities.Settings with { PathView = pathView } };
-                this.logger.LogInformation("The sandbox user cannot pass through a parent of {Runs}: bwrap reaches it through {View}", runsDirectory, pathView.Root);
-            }
-        }
-        UsesRunFileSystem = capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows() && CanMountRunFileSystems(runsDirectory);
-        if (capabilities.IsIsolated && !UsesRunFileSystem)
-            this.logger.LogWarning("Runs get no per-run file system (needs root with CAP_SYS_ADMIN): /tmp and /dev/shm are capped at the disk quota each, the work dir only by the file-size limit");
-        BaseInterpreter = Task.Run(() => InterpreterResolver.ResolveAsync(InterpreterResolver.DefaultCandidate(options.BasePython))).GetAwaiter().GetResult();
-        // A real program, started the way users' programs are, in the real runs dir: the only proof that runs work.
-        var probeFailure = capabilities.IsIsolated ? Task.Run(ProbeRunAsync).GetAwaiter().GetResult() : null;
+        this.logger = logger;
+        this.runsDirectory = runsDirectory;
+        this.capabilities = capabilities;
+        this.pathView = pathView;
+        UsesRunFileSystem = usesRunFileSystem;
+        Sweeper = sweeper;
+        BaseInterpreter = baseInterpreter;
+        Info = new SandboxInfo(capabilities.Mode, false, capabilities.Reason, capabilities.BubblewrapVersion,
+            baseInterpreter.Version, baseInterpreter.Path, capabilities.CgroupsAvailable, Tools.NetworkMode);
+    }
+
+    /// <summary>With the probe's verdict: the final <see cref="Info"/>, the start-up log and the warm pool.</summary>
+    private void CompleteStart(string? probeFailure)
+    {
         Info = new SandboxInfo(capabilities.Mode, capabilities.IsIsolated && probeFailure is null, probeFailure ?? capabilities.Reason, capabilities.BubblewrapVersion,
             BaseInterpreter.Version, BaseInterpreter.Path, capabilities.CgroupsAvailable, Tools.NetworkMode);
-        if (probeFailure is not null) this.logger.LogError("SANDBOX BROKEN: a test program cannot run. {Reason}", probeFailure);
+        if (probeFailure is not null) logger.LogError("SANDBOX BROKEN: a test program cannot run. {Reason}", probeFailure);
 
         if (!capabilities.IsIsolated)
-            this.logger.LogWarning("SANDBOX NOT ISOLATED: untrusted code runs with resource limits only, on the host's file system and network. Reason: {Reason}", capabilities.Reason);
+            logger.LogWarning("SANDBOX NOT ISOLATED: untrusted code runs with resource limits only, on the host's file system and network. Reason: {Reason}", capabilities.Reason);
         else
-            this.logger.LogInformation("Sandbox: {Mode} ({Version}), base python {Python} {PythonVersion}", Info.Mode, Info.BubblewrapVersion, Info.BasePythonPath, Info.PythonVersion);
-        // Leftovers of a crash or restart: unmount and remove before the first run (artifacts stay).
-        Task.Run(() => Sweeper.SweepLeftoversAsync()).GetAwaiter().GetResult();
+            logger.LogInformation("Sandbox: {Mode} ({Version}), base python {Python} {PythonVersion}", Info.Mode, Info.BubblewrapVersion, Info.BasePythonPath, Info.PythonVersion);
         if (capabilities.Settings.SeccompProgram is null || !capabilities.Settings.DisableNestedUserNamespaces)
-            this.logger.LogWarning("Sandbox without seccomp filter or with nested user namespaces allowed: {Reason}", capabilities.Reason);
+            logger.LogWarning("Sandbox without seccomp filter or with nested user namespaces allowed: {Reason}", capabilities.Reason);
         if (capabilities.Settings.GnuTimePath is null)
-            this.logger.LogWarning("GNU time (Debian package 'time') not found: CPU time and peak memory of runs come from polling /proc and can miss a run's last moments");
+            logger.LogWarning("GNU time (Debian package 'time') not found: CPU time and peak memory of runs come from polling /proc and can miss a run's last moments");
         // Only real sandboxes are pooled: a pool member outside bwrap would share the host with everything else.
         if (Info.IsIsolated && options.WarmPool.Size + options.WarmPool.EnvironmentSize > 0)
         {
-            pool = new WarmPool(options.WarmPool, BaseInterpreter.Path, StartPoolMember, DiscardAsync, this.logger);
+            pool = new WarmPool(options.WarmPool, BaseInterpreter.Path, StartPoolMember, DiscardAsync, logger);
             pool.Warm(KeyOf(new RunRequest { Code = "", InterpreterPath = BaseInterpreter.Path }));
         }
     }
 
-    public SandboxInfo Info { get; }
+    /// <summary>Set once by <see cref="StartAsync"/>, before the runner is handed out.</summary>
+    public SandboxInfo Info { get; private set; }
 
     private const UnixFileMode SearchOnlyForOthers = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
     private readonly SandboxPathView? pathView;
 
     private int disposed;
-    private readonly WarmPool? pool;
+    private WarmPool? pool;
 
     public WarmPoolStatus WarmPool => pool?.Status() ?? new WarmPoolStatus(false, 0, 0, 0, 0);
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
-        pool?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        Sweeper.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (pool is not null) await pool.DisposeAsync();
+        await Sweeper.DisposeAsync();
         pathView?.Dispose();
     }
+
+    /// <summary>For callers that can only dispose synchronously; prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Runs print() in the sandbox; null when it worked, else what is wrong and how to fix it, in plain words.</summary>
     private async Task<string?> ProbeRunAsync()
@@ -169,7 +206,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
         }
         catch
         {
-            _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
+            Sweeper.ScheduleRemoval(directories, keepRoot: false);
             throw;
         }
         return NewSession(process, request, directories, cancellationToken);
@@ -228,7 +265,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
         }
         catch
         {
-            _ = Sweeper.RemoveRunAsync(directories, keepRoot: false);
+            Sweeper.ScheduleRemoval(directories, keepRoot: false);
             throw;
         }
     }
@@ -236,7 +273,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IDisposable
     private async Task DiscardAsync(PoolMember member)
     {
         await member.Process.DisposeAsync();
-        await Sweeper.RemoveRunAsync(member.Directories, keepRoot: false);
+        Sweeper.ScheduleRemoval(member.Directories, keepRoot: false);
     }
 
     /// <summary>Hands the run to a started member: quota, files, then the header (limits, environment) and stdin. Null = start cold.</summary>

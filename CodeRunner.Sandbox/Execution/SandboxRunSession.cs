@@ -215,9 +215,7 @@ internal sealed class SandboxRunSession : IRunSession
             logger.LogError(exception, "Finishing run {RunDirectory} failed; it is reported as an error", directories.Root);
             result = new RunResult { Status = RunStatus.Error, ExitCode = exit?.ExitCode, WallMs = (long)(exit?.WallTime.TotalMilliseconds ?? 0), OutputTruncated = truncated };
         }
-        // Unmounting the run's tmpfs is one syscall; a plain work dir on disk is removed in the background.
-        var cleanup = sweeper.RemoveRunAsync(directories, keepRoot: artifacts.Count > 0);
-        if (directories.IsMounted) await cleanup;
+        sweeper.ScheduleRemoval(directories, keepRoot: artifacts.Count > 0);
         events.Writer.TryWrite(new RunExited(result));
         events.Writer.TryComplete();
         return result;

@@ -10,6 +10,7 @@ using Microsoft.Playwright;
 namespace CodeRunner.Tests.Admin;
 
 /// <summary>The admin console in Chromium: users, a live run stopped, export then restore, and every page at desktop and phone width.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh: a page's components load at once on one circuit
 public class AdminConsoleBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
 {
     private CodeRunnerAppFactory App => fixture.App;
@@ -93,6 +94,7 @@ public class AdminConsoleBrowserTests(BrowserAppFixture fixture) : IClassFixture
     }
 
     [Fact]
+    [Trait("SqliteOnly", "yes")] // backups copy the SQLite file
     public async Task Admin_exports_a_backup_and_restores_it_and_a_bad_file_is_refused_in_chinese()
     {
         var admin = await App.CreateUserAsync(isAdmin: true, level: 4);

@@ -24,6 +24,7 @@ public sealed class AiBrowserFixture : BrowserAppFixture, IAsyncLifetime
 }
 
 /// <summary>Configure a provider, test it, generate code on the run page, apply it (one undo step) and run it.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh: a page's components load at once on one circuit
 [Collection(ExecutionCollection.Name)]
 public class AiBrowserTests(AiBrowserFixture fixture) : IClassFixture<AiBrowserFixture>
 {

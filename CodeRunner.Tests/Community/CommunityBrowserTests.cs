@@ -10,6 +10,7 @@ using Microsoft.Playwright;
 namespace CodeRunner.Tests.Community;
 
 /// <summary>The community as people use it, in Chromium against the real app (real sandbox for the run).</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh: a page's components load at once on one circuit
 [Collection(ExecutionCollection.Name)]
 public class CommunityBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
 {

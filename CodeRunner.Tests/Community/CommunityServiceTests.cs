@@ -148,7 +148,11 @@ public class CommunityServiceTests(CodeRunnerAppFactory app) : IClassFixture<Cod
 
         await Assert.ThrowsAsync<ForbiddenError>(() => With(async sp => { await sp.GetRequiredService<CommentService>().DeleteAsync(bob, top.Id); return 0; }));
         await Assert.ThrowsAsync<ForbiddenError>(() => With(sp => sp.GetRequiredService<CommentService>().EditAsync(bob, top.Id, "put words")));
-        await With(sp => sp.GetRequiredService<CommentService>().EditAsync(alice, top.Id, "first, edited"));
+        await With(sp => sp.GetRequiredService<CommentService>().EditAsync(alice, top.Id, "first, *edited*"));
+        // The HTML shown (cached by its Markdown) follows the edit.
+        var edited = Assert.Single(await comments()).ContentHtml;
+        Assert.Contains("<em>edited</em>", edited);
+        Assert.DoesNotContain("<strong>bold</strong>", edited);
         await With(sp => sp.GetRequiredService<CommentService>().DeleteAsync(alice, top.Id));
 
         thread = Assert.Single(await comments());

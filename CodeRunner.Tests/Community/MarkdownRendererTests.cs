@@ -4,9 +4,11 @@ using CodeRunner.Core.Community;
 namespace CodeRunner.Tests.Community;
 
 /// <summary>What other users write must never run script in my browser: every payload below renders to inert HTML.</summary>
-public class MarkdownRendererTests
+public sealed class MarkdownRendererTests : IDisposable
 {
     private readonly MarkdownRenderer renderer = new();
+
+    public void Dispose() => renderer.Dispose();
 
     public static TheoryData<string> XssPayloads => new()
     {
@@ -66,7 +68,14 @@ public class MarkdownRendererTests
     [MemberData(nameof(XssPayloads))]
     public void A_payload_renders_without_script_handlers_or_dangerous_urls(string markdown)
     {
-        var html = renderer.ToHtml(markdown);
+        // Rendered, then served from the renderer's cache: both must be the sanitizer's output.
+        var first = renderer.ToHtml(markdown);
+        Assert.Equal(first, renderer.ToHtml(markdown));
+        AssertSafe(first);
+    }
+
+    private static void AssertSafe(string html)
+    {
         var document = new HtmlParser().ParseDocument($"<body>{html}</body>");
         foreach (var element in document.Body!.QuerySelectorAll("*"))
         {
@@ -119,5 +128,21 @@ public class MarkdownRendererTests
         var cut = renderer.ToExcerpt(new string('字', 500));
         Assert.Equal(CommunityRules.ExcerptLength + 1, cut.Length);
         Assert.EndsWith("…", cut);
+    }
+
+    [Fact]
+    public void Cached_html_is_the_same_as_a_fresh_render_and_new_text_renders_anew()
+    {
+        foreach (string markdown in XssPayloads)
+        {
+            renderer.ToHtml(markdown);
+            using var fresh = new MarkdownRenderer();
+            Assert.Equal(fresh.ToHtml(markdown), renderer.ToHtml(markdown));
+        }
+        Assert.Contains("<strong>one</strong>", renderer.ToHtml("**one**"));
+        var edited = renderer.ToHtml("**one** [x](javascript:alert(1))");
+        Assert.Contains("<strong>one</strong>", edited);
+        AssertSafe(edited);
+        Assert.DoesNotContain("href", edited);
     }
 }

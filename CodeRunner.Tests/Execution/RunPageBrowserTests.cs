@@ -11,6 +11,7 @@ using Microsoft.Playwright;
 namespace CodeRunner.Tests.Execution;
 
 /// <summary>The run page in Chromium: Monaco, live output, Stop, stdin while running, matplotlib figures, snippets from and to the library.</summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh: a page's components load at once on one circuit
 [Collection(ExecutionCollection.Name)]
 public class RunPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
 {

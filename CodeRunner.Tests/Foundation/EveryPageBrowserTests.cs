@@ -9,6 +9,7 @@ namespace CodeRunner.Tests.Foundation;
 /// no page scrolls sideways, the app bar does not overflow, and no English UI word is left in sight
 /// (program code, editors, inputs and proper names excepted).
 /// </summary>
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh: a page's components load at once on one circuit
 public class EveryPageBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
 {
     private static readonly string[] Pages =

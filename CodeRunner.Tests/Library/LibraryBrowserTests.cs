@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 
 namespace CodeRunner.Tests.Library;
 
+[Trait("Postgres", "yes")] // also runs on PostgreSQL in ./test.sh: a page's components load at once on one circuit
 public class LibraryBrowserTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
 {
     [Fact]

@@ -84,6 +84,8 @@ public sealed class SandboxBehaviourTests(SandboxFixture sandbox) : IClassFixtur
         Assert.Equal("image/png", artifact.ContentType);
         var header = File.ReadAllBytes(artifact.FullPath).Take(8).ToArray();
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, header);
+        // Removed by the sweeper's thread right after the result (an unmount must not delay it).
+        await sandbox.Runner.Sweeper.WhenQueueEmptyAsync(TimeSpan.FromSeconds(10));
         Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(run.Result.ArtifactDirectory!)!, "fs")), "the work dir is removed after the run");
     }
 

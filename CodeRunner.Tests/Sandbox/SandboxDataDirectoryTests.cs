@@ -23,11 +23,11 @@ public sealed class SandboxDataDirectoryTests
         var wheelhouse = Path.Combine(root, "wheelhouse");
         WheelBuilder.Build(wheelhouse, "coderunner-private", "2.0.0", "WHERE = 'private'\n");
         var options = new SandboxOptions { RunsDirectory = Path.Combine(data, "runs"), EnvironmentsDirectory = Path.Combine(data, "envs") };
-        using var runner = new SandboxCodeRunner(options);
+        var runner = await SandboxCodeRunner.StartAsync(options);
         try
         {
             Assert.True(runner.Info.IsIsolated, $"start-up probe: {runner.Info.Reason}");
-            var manager = new VenvEnvironmentManager(runner.BaseInterpreter.Path, options.EnvironmentsDirectory, runner.Tools, NullLogger<VenvEnvironmentManager>.Instance);
+            var manager = await VenvEnvironmentManager.OpenAsync(runner.BaseInterpreter.Path, options.EnvironmentsDirectory, runner.Tools, NullLogger<VenvEnvironmentManager>.Instance);
             var log = new List<string>();
             await foreach (var line in manager.CreateAsync(new EnvironmentCreateSpec("private", "3", ["coderunner-private"]),
                                new PackageSources { NoIndex = true, FindLinks = [wheelhouse] }, CancellationToken.None)) log.Add(line.Text);
@@ -49,7 +49,7 @@ public sealed class SandboxDataDirectoryTests
         }
         finally
         {
-            runner.Dispose();
+            await runner.DisposeAsync();
             Directory.Delete(root, recursive: true);
         }
     }
@@ -62,8 +62,8 @@ public sealed class SandboxDataDirectoryTests
         Directory.CreateDirectory(data);
         File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var options = new SandboxOptions { RunsDirectory = Path.Combine(data, "runs"), EnvironmentsDirectory = Path.Combine(data, "envs") };
-        var crashed = new SandboxCodeRunner(options);   // never disposed before the restart, like a killed process
-        var restarted = new SandboxCodeRunner(options);
+        var crashed = await SandboxCodeRunner.StartAsync(options);   // never disposed before the restart, like a killed process
+        var restarted = await SandboxCodeRunner.StartAsync(options);
         try
         {
             var runsMounts = File.ReadLines("/proc/self/mountinfo").Count(line => line.Split(' ')[4] == Path.GetFullPath(options.RunsDirectory));
@@ -74,8 +74,8 @@ public sealed class SandboxDataDirectoryTests
         }
         finally
         {
-            restarted.Dispose();
-            crashed.Dispose();
+            await restarted.DisposeAsync();
+            await crashed.DisposeAsync();
             Directory.Delete(root, recursive: true);
         }
     }

@@ -8,7 +8,7 @@ namespace CodeRunner.Tests.Sandbox;
 /// One real sandbox per test class: a temp "data" dir holding runs/, envs/ and a fake database
 /// file, so tests can check the program cannot see anything next to its own work dir.
 /// </summary>
-public sealed class SandboxFixture : IDisposable
+public sealed class SandboxFixture : IAsyncLifetime
 {
     public SandboxFixture()
     {
@@ -23,15 +23,16 @@ public sealed class SandboxFixture : IDisposable
             RunsDirectory = Path.Combine(DataDirectory, "runs"),
             EnvironmentsDirectory = Path.Combine(DataDirectory, "envs"),
         };
-        Runner = new SandboxCodeRunner(Options);
     }
+
+    public async Task InitializeAsync() => Runner = await SandboxCodeRunner.StartAsync(Options);
 
     public const string DatabaseSecret = "db-secret-7f3a9c";
 
     public string DataDirectory { get; }
     public string DatabasePath { get; }
     public SandboxOptions Options { get; }
-    public SandboxCodeRunner Runner { get; }
+    public SandboxCodeRunner Runner { get; private set; } = null!;
 
     /// <summary>Fails (never skips) when the machine lacks bubblewrap, naming the Debian package.</summary>
     public void RequireBubblewrap() =>
@@ -82,9 +83,9 @@ public sealed class SandboxFixture : IDisposable
         return false;
     }
 
-    public void Dispose()
+    public async Task DisposeAsync()
     {
-        Runner.Dispose();
+        if (Runner is not null) await Runner.DisposeAsync();
         try
         {
             Directory.Delete(Path.GetDirectoryName(DataDirectory)!, recursive: true);

@@ -33,6 +33,8 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
         // Copied as a plain 0644 file: no setuid, setgid or world-writable bits from the sandbox.
         var mode = OperatingSystem.IsWindows() ? default : File.GetUnixFileMode(artifact.FullPath);
         Assert.True(mode.HasFlag(UnixFileMode.UserRead) && (mode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)) == 0, $"artifact mode {mode}");
+        // Removed by the sweeper's thread right after the result (an unmount must not delay it).
+        await sandbox.Runner.Sweeper.WhenQueueEmptyAsync(TimeSpan.FromSeconds(10));
         Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(run.Result.ArtifactDirectory!)!, "fs")), "the run's file system is gone");
     }
 

@@ -17,6 +17,7 @@ public sealed class VenvFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await Sandbox.InitializeAsync();
         Wheelhouse = Path.Combine(Sandbox.DataDirectory, "..", "wheelhouse");
         WheelBuilder.Build(Wheelhouse, "coderunner-greeting", "1.0.0", "def greet(name):\n    return f'你好, {name}'\n");
         WheelBuilder.Build(Wheelhouse, "coderunner-greeting", "1.1.0", "def greet(name):\n    return f'你好呀, {name}'\n");
@@ -25,16 +26,12 @@ public sealed class VenvFixture : IAsyncLifetime
         // pip refuses a wheel file that points outside the environment.
         WheelBuilder.Build(Wheelhouse, "coderunner-broken", "1.0.0", "BROKEN = True\n",
             extraFiles: new Dictionary<string, string> { ["../../outside-the-environment.txt"] = "x" }, requires: ["coderunner-extra"]);
-        Manager = new VenvEnvironmentManager(Sandbox.Runner.BaseInterpreter.Path, Sandbox.Options.EnvironmentsDirectory, Sandbox.Runner.Tools, NullLogger<VenvEnvironmentManager>.Instance);
+        Manager = await VenvEnvironmentManager.OpenAsync(Sandbox.Runner.BaseInterpreter.Path, Sandbox.Options.EnvironmentsDirectory, Sandbox.Runner.Tools, NullLogger<VenvEnvironmentManager>.Instance);
         var spec = new EnvironmentCreateSpec(EnvironmentName, "3.11", ["coderunner-greeting==1.0.0"]);
         await foreach (var line in Manager.CreateAsync(spec, OfflineSources, CancellationToken.None)) CreateLog.Add(line);
     }
 
-    public Task DisposeAsync()
-    {
-        Sandbox.Dispose();
-        return Task.CompletedTask;
-    }
+    public Task DisposeAsync() => Sandbox.DisposeAsync();
 }
 
 public sealed class VenvEnvironmentTests(VenvFixture venv) : IClassFixture<VenvFixture>

@@ -169,7 +169,7 @@ public sealed class WarmPoolTests(SandboxFixture sandbox) : IClassFixture<Sandbo
     }
 
     [Fact]
-    public void Size_zero_turns_the_pool_off()
+    public async Task Size_zero_turns_the_pool_off()
     {
         var options = new SandboxOptions
         {
@@ -177,7 +177,7 @@ public sealed class WarmPoolTests(SandboxFixture sandbox) : IClassFixture<Sandbo
             EnvironmentsDirectory = Path.Combine(sandbox.DataDirectory, "envs"),
             WarmPool = new WarmPoolOptions { Size = 0 },
         };
-        using var runner = new SandboxCodeRunner(options);
+        await using var runner = await SandboxCodeRunner.StartAsync(options);
 
         Assert.False(runner.WarmPool.Enabled);
         Assert.Equal(0, runner.WarmPool.Ready);

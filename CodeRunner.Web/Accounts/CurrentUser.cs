@@ -7,8 +7,7 @@ namespace CodeRunner.Web.Accounts;
 /// <summary>The signed-in user of this circuit or request, as services want it.</summary>
 public sealed class CurrentUser(AuthenticationStateProvider authenticationState, AccountService accounts, TimeProvider clock)
 {
-    // Components of one page ask at once (layout, page, sections) and share the circuit's DbContext, which takes one
-    // operation at a time (on PostgreSQL the I/O really overlaps): callers within a moment share one lookup.
+    // Components of one page ask at once (layout, page, sections): callers within a moment share one lookup.
     private static readonly TimeSpan Reuse = TimeSpan.FromSeconds(2);
     private Task<UserRef?>? lookup;
     private DateTimeOffset lookupStarted;

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Text.Json;
 using CodeRunner.Core.Common;
 using CodeRunner.Core.Community;
 using CodeRunner.Core.Data;
@@ -17,18 +18,27 @@ namespace CodeRunner.Bench;
 /// Seeds a community of realistic size into a temp SQLite database (default 100 000 posts, 500 000 likes,
 /// 200 000 comments, 2 000 users) and times the feed and post-page queries through the real Core services,
 /// printing p50/p95 and the SQLite query plan of every statement they run.
-/// usage: community [posts likes comments users]
+/// usage: community [--data dir] [--pages-only] [posts likes comments users]
 /// </summary>
 public static class CommunityBenchmark
 {
     private const int Iterations = 200;
     private const int Warmup = 20;
+    private const int PageWarmupRounds = 60;
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // --data <dir>: keep the seeded database there and reuse it on the next run (migrated to the current schema first),
+        // so measuring a change does not cost a reseed. Without it, a temp directory is seeded and deleted.
+        var dataOption = Array.IndexOf(args, "--data");
+        string? keptData = dataOption >= 0 && dataOption + 1 < args.Length ? Path.GetFullPath(args[dataOption + 1]) : null;
+        if (dataOption >= 0) args = args.Where((_, i) => i != dataOption && i != dataOption + 1).ToArray();
+        // --pages-only: just the whole-page timings (and the Markdown share), for iterating on rendering.
+        var pagesOnly = args.Contains("--pages-only");
+        args = args.Where(a => a != "--pages-only").ToArray();
         int Arg(int i, int fallback) => args.Length > i && int.TryParse(args[i], out var v) ? v : fallback;
         var sizes = new SeedSizes(Posts: Arg(0, 100_000), Likes: Arg(1, 500_000), Comments: Arg(2, 200_000), Users: Arg(3, 2_000));
-        var data = Path.Combine(Path.GetTempPath(), "coderunner-communitybench-" + Guid.NewGuid().ToString("N")[..8]);
+        var data = keptData ?? Path.Combine(Path.GetTempPath(), "coderunner-communitybench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
         try
         {
@@ -38,10 +48,24 @@ public static class CommunityBenchmark
                 await scope.ServiceProvider.GetRequiredService<CodeRunnerDbContext>().Database.MigrateAsync();
 
             var dbPath = Path.Combine(data, "coderunner.db");
-            var seedClock = Stopwatch.StartNew();
-            var seeded = await CommunitySeeder.SeedAsync(dbPath, sizes);
-            Console.WriteLine($"seeded {sizes.Posts:N0} posts, {sizes.Likes:N0} likes, {sizes.Comments:N0} comments, {sizes.Users:N0} users, "
-                              + $"{seeded.Follows:N0} follows in {seedClock.Elapsed.TotalSeconds:F1} s; db {new FileInfo(dbPath).Length / 1024 / 1024} MB; {Environment.ProcessorCount} cores");
+            var seedFile = Path.Combine(data, "community-seed.json");
+            SeedResult seeded;
+            if (keptData is not null && File.Exists(seedFile))
+            {
+                seeded = JsonSerializer.Deserialize<SeedResult>(await File.ReadAllTextAsync(seedFile))!;
+                sizes = seeded.Sizes ?? sizes;
+                Console.WriteLine($"reusing the community seeded in {data} ({sizes.Posts:N0} posts, {sizes.Likes:N0} likes, {sizes.Comments:N0} comments, "
+                                  + $"{sizes.Users:N0} users); db {new FileInfo(dbPath).Length / 1024 / 1024} MB; {Environment.ProcessorCount} cores");
+            }
+            else
+            {
+                var seedClock = Stopwatch.StartNew();
+                seeded = await CommunitySeeder.SeedAsync(dbPath, sizes) with { Sizes = sizes };
+                if (keptData is not null) await File.WriteAllTextAsync(seedFile, JsonSerializer.Serialize(seeded));
+                Console.WriteLine($"seeded {sizes.Posts:N0} posts, {sizes.Likes:N0} likes, {sizes.Comments:N0} comments, {sizes.Users:N0} users, "
+                                  + $"{seeded.Follows:N0} follows in {seedClock.Elapsed.TotalSeconds:F1} s; db {new FileInfo(dbPath).Length / 1024 / 1024} MB; {Environment.ProcessorCount} cores");
+            }
+            Console.WriteLine($"load average: {LoadAverage()}");
 
             var reader = new UserRef(seeded.ReaderId, seeded.ReaderName, false, 1);
             var busyPost = seeded.BusiestPostId;
@@ -52,6 +76,7 @@ public static class CommunityBenchmark
                 ("feed 最新 page 50", sp => sp.GetRequiredService<FeedQueries>().FeedAsync(reader, new FeedQuery(Page: 50))),
                 ("feed 热门 page 1", sp => sp.GetRequiredService<FeedQueries>().FeedAsync(reader, new FeedQuery(FeedTab.Hot))),
                 ("feed 关注 page 1", sp => sp.GetRequiredService<FeedQueries>().FeedAsync(reader, new FeedQuery(FeedTab.Following))),
+                ("feed popular tags (the feed page's tag filter)", sp => sp.GetRequiredService<FeedQueries>().PopularTagsAsync(15)),
                 ("feed tag filter", sp => sp.GetRequiredService<FeedQueries>().FeedAsync(reader, new FeedQuery(Tag: "numpy"))),
                 ("feed search", sp => sp.GetRequiredService<FeedQueries>().FeedAsync(reader, new FeedQuery(Search: "matplotlib"))),
                 ("post page, random post (detail + comments)", sp => PostPageAsync(sp, reader, 1 + random.Next(sizes.Posts))),
@@ -67,7 +92,7 @@ public static class CommunityBenchmark
 
             Console.WriteLine($"\n{"case",-52} {"p50 ms",8} {"p95 ms",8}   (n={Iterations}, after {Warmup} warm-up)");
             var plans = new List<(string Case, List<string> Plan)>();
-            foreach (var (name, run) in cases)
+            foreach (var (name, run) in pagesOnly ? [] : cases)
             {
                 var samples = new List<double>();
                 for (var i = 0; i < Warmup + Iterations; i++)
@@ -83,6 +108,7 @@ public static class CommunityBenchmark
                 plans.Add((name, await ExplainAsync(dbPath, recorder.Commands)));
             }
 
+            await MeasureMarkdownAsync(provider, seeded);
             await MeasurePagesAsync(data, seeded, sizes);
 
             Console.WriteLine("\nquery plans (EXPLAIN QUERY PLAN of each statement the case ran):");
@@ -96,7 +122,8 @@ public static class CommunityBenchmark
         finally
         {
             SqliteConnection.ClearAllPools();
-            try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+            if (keptData is null)
+                try { Directory.Delete(data, recursive: true); } catch (IOException) { }
         }
     }
 
@@ -130,26 +157,67 @@ public static class CommunityBenchmark
         var random = new Random(11);
         var pages = new (string Name, Func<string> Url)[]
         {
+            ("GET /community/posts/0 (not found: layout + 1 query)", () => "/community/posts/0"),
             ("GET /community (feed page, server render)", () => "/community"),
             ("GET /community?tab=hot", () => "/community?tab=hot"),
             ("GET /community/posts/{random} (post page)", () => $"/community/posts/{1 + random.Next(100, sizes.Posts)}"),
             ($"GET /community/posts/{seeded.BusiestPostId} (busiest post)", () => $"/community/posts/{seeded.BusiestPostId}"),
         };
-        Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8}");
+        async Task<double> GetAsync(string url)
+        {
+            var clock = Stopwatch.StartNew();
+            using var response = await client.GetAsync(url);
+            await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}");
+            return clock.Elapsed.TotalMilliseconds;
+        }
+        // Warm every page before timing any: a server that has run for a while has the whole request path tiered up by the
+        // JIT. With a few warm-up requests per page, the first pages timed ran partly in tier-0 code and the numbers said
+        // more about when the JIT caught up than about the page.
+        for (var round = 0; round < PageWarmupRounds; round++)
+            foreach (var (_, url) in pages) await GetAsync(url());
+        Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8}   (n={Iterations} each, after {PageWarmupRounds} warm-up rounds of all pages)");
         foreach (var (name, url) in pages)
         {
             var samples = new List<double>();
-            for (var i = 0; i < Warmup + Iterations / 2; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                using var response = await client.GetAsync(url());
-                await response.Content.ReadAsStringAsync();
-                if (i >= Warmup) samples.Add(clock.Elapsed.TotalMilliseconds);
-                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{url()} answered {(int)response.StatusCode}");
-            }
+            for (var i = 0; i < Iterations; i++) samples.Add(await GetAsync(url()));
             samples.Sort();
             Console.WriteLine($"{name,-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
         }
+    }
+
+    /// <summary>
+    /// Part of the page breakdown: what turning the busiest post's body and its first page of comment threads from Markdown
+    /// into sanitized HTML costs when done on every render (the page's share that does not depend on storing it).
+    /// </summary>
+    private static async Task MeasureMarkdownAsync(IServiceProvider provider, SeedResult seeded)
+    {
+        await using var scope = provider.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CodeRunnerDbContext>();
+        var body = await db.Posts.Where(p => p.Id == seeded.BusiestPostId).Select(p => p.Content).SingleAsync();
+        var page = await scope.ServiceProvider.GetRequiredService<CommentService>().ListAsync(null, seeded.BusiestPostId);
+        var comments = new List<string>();
+        void Collect(IEnumerable<CommentView> views)
+        {
+            foreach (var view in views)
+            {
+                if (view.Content is not null) comments.Add(view.Content);
+                Collect(view.Replies);
+            }
+        }
+        Collect(page.Items);
+        var samples = new List<double>();
+        for (var i = 0; i < Warmup + Iterations; i++)
+        {
+            // A new renderer each time: its cache of rendered HTML is empty, so this is the cost of rendering, not of a lookup.
+            using var markdown = new MarkdownRenderer();
+            var clock = Stopwatch.StartNew();
+            markdown.ToHtml(body);
+            foreach (var comment in comments) markdown.ToHtml(comment);
+            if (i >= Warmup) samples.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        samples.Sort();
+        Console.WriteLine($"\n{$"Markdown→HTML, uncached: busiest post + {comments.Count} comments on page 1",-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
     }
 
     private sealed class PagesAppFactory(string dataDirectory) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<CodeRunner.Web.Components.App>
@@ -200,7 +268,8 @@ public static class CommunityBenchmark
         await connection.OpenAsync();
         foreach (var command in commands.DistinctBy(c => c.Sql))
         {
-            if (!command.Sql.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)) continue;
+            var sql = command.Sql.TrimStart();
+            if (!sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !sql.StartsWith("WITH", StringComparison.OrdinalIgnoreCase)) continue;
             await using var explain = connection.CreateCommand();
             explain.CommandText = "EXPLAIN QUERY PLAN " + command.Sql;
             foreach (var (name, value) in command.Parameters) explain.Parameters.AddWithValue(name, value ?? DBNull.Value);
@@ -216,6 +285,9 @@ public static class CommunityBenchmark
         var flat = string.Join(' ', sql.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
         return flat.Length > 140 ? flat[..140] + "…" : flat;
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 

@@ -6,7 +6,8 @@ namespace CodeRunner.Bench;
 
 public sealed record SeedSizes(int Posts, int Likes, int Comments, int Users);
 
-public sealed record SeedResult(string ReaderId, string ReaderName, int BusiestPostId, int BusiestComments, string BusiestAuthorName, int Follows);
+/// <summary>What the benchmark needs to know about a seeded community; Sizes is kept with a reused database.</summary>
+public sealed record SeedResult(string ReaderId, string ReaderName, int BusiestPostId, int BusiestComments, string BusiestAuthorName, int Follows, SeedSizes? Sizes = null);
 
 /// <summary>
 /// Fills a migrated CodeRunner database with a synthetic community: users, posts (Markdown, tags, 30 % with a program,

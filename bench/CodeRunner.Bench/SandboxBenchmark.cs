@@ -20,7 +20,7 @@ public static class SandboxBenchmark
             // "pool=N": warm pool size for the base environment (default: the product's default; 0 = cold starts only).
             var options = new SandboxOptions { RunsDirectory = Path.Combine(root, "runs"), EnvironmentsDirectory = Path.Combine(root, "envs") };
             if (args.FirstOrDefault(a => a.StartsWith("pool=", StringComparison.Ordinal)) is { } pool) options.WarmPool.Size = int.Parse(pool[5..], System.Globalization.CultureInfo.InvariantCulture);
-            using var runner = new SandboxCodeRunner(options);
+            await using var runner = await SandboxCodeRunner.StartAsync(options);
             var python = runner.BaseInterpreter.Path;
             Console.WriteLine($"sandbox mode: {runner.Info.Mode} ({runner.Info.BubblewrapVersion ?? "no bwrap"}), isolated={runner.Info.IsIsolated}, python {python} {runner.Info.PythonVersion}, {Environment.ProcessorCount} cores");
             if (runner.Info.Reason is { } reason) Console.WriteLine($"note: {reason}");
