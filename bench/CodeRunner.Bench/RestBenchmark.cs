@@ -49,11 +49,11 @@ public static class RestBenchmark
             using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CreateApiKeyAsync(app));
 
-            var bare = await SamplesAsync(() => BarePythonAsync(python));
-            var rest = await SamplesAsync(() => ExecuteAsync(http));
-            Console.WriteLine($"bare python3 -c start:   p50 {Percentile(bare, 50),7:F2} ms  p95 {Percentile(bare, 95),7:F2} ms  (n={bare.Count})");
-            Console.WriteLine($"REST hello world:        p50 {Percentile(rest, 50),7:F2} ms  p95 {Percentile(rest, 95),7:F2} ms  (n={rest.Count})");
-            Console.WriteLine($"REST p50 / bare p50:     {Percentile(rest, 50) / Percentile(bare, 50),7:F2}x  (target <= 1.0x)");
+            var bare = await Samples.TimeAsync(() => BarePythonAsync(python), Warmup, Iterations);
+            var rest = await Samples.TimeAsync(() => ExecuteAsync(http), Warmup, Iterations);
+            Console.WriteLine($"bare python3 -c start:   p50 {Samples.Percentile(bare, 0.50),7:F2} ms  p95 {Samples.Percentile(bare, 0.95),7:F2} ms  (n={bare.Count})");
+            Console.WriteLine($"REST hello world:        p50 {Samples.Percentile(rest, 0.50),7:F2} ms  p95 {Samples.Percentile(rest, 0.95),7:F2} ms  (n={rest.Count})");
+            Console.WriteLine($"REST p50 / bare p50:     {Samples.Percentile(rest, 0.50) / Samples.Percentile(bare, 0.50),7:F2}x  (target <= 1.0x)");
 
             // One round each first, not counted: the app's code under concurrency is still being compiled at tier 1 (steady state is what a server runs at).
             await ThroughputAsync(() => BarePythonAsync(python));
@@ -93,20 +93,6 @@ public static class RestBenchmark
             throw new InvalidOperationException($"REST run failed: {(int)response.StatusCode} {body}");
     }
 
-    private static async Task<List<double>> SamplesAsync(Func<Task> action)
-    {
-        for (var i = 0; i < Warmup; i++) await action();
-        var samples = new List<double>();
-        for (var i = 0; i < Iterations; i++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            await action();
-            samples.Add(stopwatch.Elapsed.TotalMilliseconds);
-        }
-        samples.Sort();
-        return samples;
-    }
-
     /// <summary>Runs per second with <see cref="Concurrency"/> at once, and the CPU each took: this process (app and client) and its children (sandboxes, interpreters).</summary>
     private static async Task<(double Rate, CpuPerRun Cpu)> ThroughputAsync(Func<Task> action)
     {
@@ -143,8 +129,6 @@ public static class RestBenchmark
             return new CpuTimes((Ticks(14) + Ticks(15)) * TickMs, (Ticks(16) + Ticks(17)) * TickMs);
         }
     }
-
-    private static double Percentile(List<double> sorted, int percent) => sorted[Math.Min(sorted.Count - 1, sorted.Count * percent / 100)];
 
     private static async Task<string> CreateApiKeyAsync(BenchAppFactory app)
     {

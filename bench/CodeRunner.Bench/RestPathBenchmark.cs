@@ -73,7 +73,7 @@ public static class RestPathBenchmark
             {
                 var values = calls.Select(c => c.ByStage.GetValueOrDefault(stage)).ToList();
                 var count = calls.Select(c => (double)c.CountByStage.GetValueOrDefault(stage)).ToList();
-                Console.WriteLine($"  {stage,-34} p50 {Median(values),6:F2} ms  p95 {Percentile(values, 0.95),6:F2} ms  ({Median(count):F0} statements)");
+                Console.WriteLine($"  {stage,-34} p50 {Median(values),6:F2} ms  p95 {Samples.Percentile(values, 0.95),6:F2} ms  ({Median(count):F0} statements)");
             }
             Console.WriteLine($"  {"all database work",-34} p50 {Median(calls.Select(c => c.ByStage.Values.Sum())),6:F2} ms");
             var typical = calls.OrderBy(c => c.TotalMs).ElementAt(calls.Count / 2);
@@ -201,14 +201,7 @@ public static class RestPathBenchmark
         }
     }
 
-    private static double Median(IEnumerable<double> values) => Percentile(values.ToList(), 0.5);
-
-    private static double Percentile(IReadOnlyCollection<double> values, double p)
-    {
-        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
-        if (sorted.Length == 0) return double.NaN;
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Floor(p * sorted.Length))];
-    }
+    private static double Median(IEnumerable<double> values) => Samples.Percentile(values, 0.5);
 
     // Any type of the web assembly names the entry point (the bench has its own top-level Program).
     private sealed class RestBenchAppFactory(string dataDirectory) : WebApplicationFactory<CodeRunner.Web.Components.App>

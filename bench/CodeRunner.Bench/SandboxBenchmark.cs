@@ -77,17 +77,5 @@ public static class SandboxBenchmark
             throw new InvalidOperationException($"benchmark run failed: {result.Status}, output '{output}'");
     }
 
-    private static async Task<double> MedianAsync(Func<Task> action)
-    {
-        for (var i = 0; i < Warmup; i++) await action();
-        var samples = new List<double>();
-        for (var i = 0; i < Iterations; i++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            await action();
-            samples.Add(stopwatch.Elapsed.TotalMilliseconds);
-        }
-        samples.Sort();
-        return samples[samples.Count / 2];
-    }
+    private static async Task<double> MedianAsync(Func<Task> action) => Samples.Percentile(await Samples.TimeAsync(action, Warmup, Iterations), 0.5);
 }
