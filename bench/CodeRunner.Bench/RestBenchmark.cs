@@ -49,15 +49,21 @@ public static class RestBenchmark
             using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CreateApiKeyAsync(app));
 
+            // Steady state first: what a server that has been up a while runs (see Samples.WarmUntilCompiledAsync).
+            var compiled = await Samples.WarmUntilCompiledAsync(async () =>
+            {
+                for (var i = 0; i < Warmup; i++) await ExecuteAsync(http);
+                await ThroughputAsync(() => ExecuteAsync(http));
+            });
+            Console.WriteLine($"warm-up rounds ({Warmup} calls one at a time + {Concurrency * RunsPerWorker} at {Concurrency} at once), methods JIT-compiled in each: {string.Join(" ", compiled)}");
+            var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
             var bare = await Samples.TimeAsync(() => BarePythonAsync(python), Warmup, Iterations);
             var rest = await Samples.TimeAsync(() => ExecuteAsync(http), Warmup, Iterations);
             Console.WriteLine($"bare python3 -c start:   p50 {Samples.Percentile(bare, 0.50),7:F2} ms  p95 {Samples.Percentile(bare, 0.95),7:F2} ms  (n={bare.Count})");
             Console.WriteLine($"REST hello world:        p50 {Samples.Percentile(rest, 0.50),7:F2} ms  p95 {Samples.Percentile(rest, 0.95),7:F2} ms  (n={rest.Count})");
             Console.WriteLine($"REST p50 / bare p50:     {Samples.Percentile(rest, 0.50) / Samples.Percentile(bare, 0.50),7:F2}x  (target <= 1.0x)");
 
-            // One round each first, not counted: the app's code under concurrency is still being compiled at tier 1 (steady state is what a server runs at).
             await ThroughputAsync(() => BarePythonAsync(python));
-            await ThroughputAsync(() => ExecuteAsync(http));
             var (bareRate, bareCpu) = await ThroughputAsync(() => BarePythonAsync(python));
             var (restRate, restCpu) = await ThroughputAsync(() => ExecuteAsync(http));
             Console.WriteLine($"bare spawns/s at {Concurrency}:     {bareRate,7:F1}   CPU per spawn: {bareCpu}");
@@ -67,6 +73,7 @@ public static class RestBenchmark
             Console.WriteLine(pool.Enabled
                 ? $"warm pool: {pool.WarmRuns} runs warm, {pool.ColdRuns} cold; {pool.Ready} ready, idle memory {pool.IdleMemoryBytes / (1024.0 * 1024.0):F1} MB"
                 : "warm pool: off");
+            Console.WriteLine($"methods JIT-compiled while measuring: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore}");
             Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
             return 0;
         }
