@@ -104,13 +104,9 @@ public static class RestBenchmark
     private static async Task<(double Rate, CpuPerRun Cpu)> ThroughputAsync(Func<Task> action)
     {
         var total = Concurrency * RunsPerWorker;
-        var next = 0;
         var before = CpuTimes.Read();
         var stopwatch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
-        {
-            while (Interlocked.Increment(ref next) <= total) await action();
-        })));
+        await Samples.ConcurrentlyAsync(action, Concurrency, total);
         var rate = total / stopwatch.Elapsed.TotalSeconds;
         var after = CpuTimes.Read();
         return (rate, new CpuPerRun((after.OwnMs - before.OwnMs) / total, (after.ChildrenMs - before.ChildrenMs) / total));

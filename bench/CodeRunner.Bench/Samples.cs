@@ -20,6 +20,16 @@ internal static class Samples
         return samples;
     }
 
+    /// <summary>Runs <paramref name="action"/> <paramref name="total"/> times, <paramref name="concurrency"/> at once.</summary>
+    public static Task ConcurrentlyAsync(Func<Task> action, int concurrency, int total)
+    {
+        var next = 0;
+        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) <= total) await action();
+        })));
+    }
+
     /// <summary>
     /// Repeats <paramref name="round"/> until .NET stops compiling new code for it: a server that has been up a while runs
     /// its hot paths at tier 1, while a fresh process spends its first minutes re-compiling them (tier 0 → instrumented →
