@@ -42,8 +42,8 @@ public static class BubblewrapIsolation
             arguments.AddRange(BubblewrapArguments(launch, settings));
             if (settings.SeccompProgram is { } seccomp)
             {
-                arguments.AddRange(["--seccomp", (InheritedFile.FirstDescriptor + files.Count).ToString(CultureInfo.InvariantCulture)]);
-                files.Add(new InheritedFile.Data(seccomp));
+                arguments.AddRange(["--seccomp", InheritedFile.Placeholder]);
+                files.Add(new InheritedFile.Data(seccomp) { ArgumentIndex = arguments.Count - 1 });
             }
             arguments.Add("--");
         }

@@ -58,5 +58,5 @@ public sealed record IsolationSettings(
     public int WrapperPidsInNamespace => GnuTimePath is not null ? 2 : 1;
 }
 
-/// <summary>A full command line plus the descriptors it refers to (fd 3, 4, ... in order).</summary>
+/// <summary>A full command line plus the descriptors it hands over (each names the argument that receives its number).</summary>
 public sealed record SandboxCommandLine(IReadOnlyList<string> Arguments, IReadOnlyList<InheritedFile> Files);
