@@ -35,7 +35,13 @@ public sealed record ProcessCommand
     public ProcessCommand WithWorkingDirectory(string? directory) => this with { WorkingDirectory = directory };
     public ProcessCommand WithEnvironment(IReadOnlyDictionary<string, string>? environment) =>
         this with { Environment = environment?.ToImmutableDictionary(StringComparer.Ordinal) };
-    public ProcessCommand WithInheritedFiles(params IEnumerable<InheritedFile> files) => this with { InheritedFiles = [.. files] };
+    public ProcessCommand WithInheritedFiles(params IEnumerable<InheritedFile> files)
+    {
+        ImmutableArray<InheritedFile> list = [.. files];
+        if (list.FirstOrDefault(f => f.ArgumentIndex < 1 || f.ArgumentIndex > Arguments.Length) is { } misplaced)
+            throw new ArgumentException($"inherited file for argument {misplaced.ArgumentIndex}: the command has arguments 1..{Arguments.Length}", nameof(files));
+        return this with { InheritedFiles = list };
+    }
     public ProcessCommand WithStdin(string? text, bool closeAfter = false) => this with { Stdin = text, CloseStdinAfterInput = closeAfter };
 
     /// <summary>
