@@ -55,6 +55,7 @@ public static class IsolationProbe
         {
             SeccompProgram = useBubblewrap ? seccomp : null,
             DisableNestedUserNamespaces = useBubblewrap && disableUserNamespaces,
+            SandboxUserName = isRoot ? NativeMethods.UserWithOnlyGroup(options.SandboxUid, options.SandboxGid) : null,
         };
         return new IsolationCapabilities(settings, useBubblewrap ? "bubblewrap" : "limits-only", useBubblewrap, reason, version, CgroupV2Delegated());
     }

@@ -102,6 +102,37 @@ internal static unsafe partial class NativeMethods
     [LibraryImport("libc")]
     public static partial uint geteuid();
 
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Passwd
+    {
+        public nint Name, Password;
+        public uint Uid, Gid;
+        public nint Gecos, Directory, Shell;
+    }
+
+    [LibraryImport("libc")]
+    private static partial Passwd* getpwuid(uint uid);
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int getgrouplist(string user, uint group, uint* groups, ref int count);
+
+    /// <summary>
+    /// The name of the user <paramref name="uid"/> when its primary group is <paramref name="gid"/> and it is in no other
+    /// group (so starting a child as it grants nothing setpriv --clear-groups would not); else null. Start-up only (getpwuid is not reentrant).
+    /// </summary>
+    public static string? UserWithOnlyGroup(int uid, int gid)
+    {
+        var entry = getpwuid((uint)uid);
+        if (entry is null || entry->Uid != (uint)uid || entry->Gid != (uint)gid) return null;
+        var name = Marshal.PtrToStringUTF8(entry->Name);
+        if (string.IsNullOrEmpty(name)) return null;
+        var groups = stackalloc uint[64];
+        var count = 64;
+        if (getgrouplist(name, (uint)gid, groups, ref count) < 0) return null;
+        for (var i = 0; i < count; i++) if (groups[i] != (uint)gid) return null;
+        return name;
+    }
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chown(string path, int uid, int gid);
 

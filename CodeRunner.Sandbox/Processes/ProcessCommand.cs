@@ -31,6 +31,10 @@ public sealed record ProcessCommand
     /// <summary>Extra descriptors the child inherits (bwrap's --seccomp); each one's number is written into the argument it names.</summary>
     public ImmutableArray<InheritedFile> InheritedFiles { get; init; } = [];
 
+    /// <summary>Start the child as this user (uid, primary gid and groups from the passwd and group files); null = as we are.</summary>
+    public string? UserName { get; init; }
+
+    public ProcessCommand WithUserName(string? userName) => this with { UserName = userName };
     public ProcessCommand WithArguments(params IEnumerable<string> arguments) => this with { Arguments = [.. arguments] };
     public ProcessCommand WithWorkingDirectory(string? directory) => this with { WorkingDirectory = directory };
     public ProcessCommand WithEnvironment(IReadOnlyDictionary<string, string>? environment) =>
@@ -64,6 +68,7 @@ public sealed record ProcessCommand
     /// <summary>Replaces the inherited environment with <see cref="Environment"/> when one is set (CliWrap only adds to it).</summary>
     public void ConfigureStartInfo(ProcessStartInfo startInfo)
     {
+        if (UserName is not null) startInfo.UserName = UserName;
         if (Environment is not { } environment) return;
         startInfo.Environment.Clear();
         foreach (var (name, value) in environment) startInfo.Environment[name] = value;

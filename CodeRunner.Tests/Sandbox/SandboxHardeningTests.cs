@@ -241,6 +241,45 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_run_started_by_root_runs_as_the_sandbox_user_with_no_other_group()
+    {
+        sandbox.RequireBubblewrap();
+        var isolation = sandbox.Runner.Isolation;
+        if (!isolation.DropToUnprivilegedUser) return; // not root: there is nothing to drop (the test suite runs as root here)
+        const string code = "import os\nprint(os.getresuid(), os.getresgid(), sorted(set(os.getgroups())))";
+        var expected = $"({isolation.SandboxUid}, {isolation.SandboxUid}, {isolation.SandboxUid}) ({isolation.SandboxGid}, {isolation.SandboxGid}, {isolation.SandboxGid}) ";
+
+        // Cold (above the pool's ceiling) and warm: both start the same way.
+        var cold = await sandbox.RunAsync(sandbox.Request(code, SandboxFixture.ShortLimits with { MaxOpenFiles = 4097 }));
+        var warm = await sandbox.RunAsync(sandbox.Request(code));
+
+        foreach (var run in new[] { cold, warm })
+        {
+            Assert.True(run.Result.Status == RunStatus.Success, run.ToString());
+            Assert.StartsWith(expected, run.Stdout);
+            Assert.True(run.Stdout.TrimEnd().EndsWith("[]", StringComparison.Ordinal) || run.Stdout.TrimEnd().EndsWith($"[{isolation.SandboxGid}]", StringComparison.Ordinal), run.Stdout);
+        }
+    }
+
+    [Fact]
+    public void Without_setpriv_the_command_is_started_as_the_sandbox_user_and_with_setpriv_it_is_not()
+    {
+        var settings = new IsolationSettings(true, "/usr/bin/bwrap", "/usr/bin/prlimit", "/usr/bin/setpriv", true, 65534, 65534, 256);
+        var launch = new SandboxLaunch("/tmp/work", "/usr/bin/python3", [], new RunLimits(), ["main.py"]);
+
+        var bySetpriv = BubblewrapIsolation.BuildCommandLine(launch, settings);
+        var byName = BubblewrapIsolation.BuildCommandLine(launch, settings with { SandboxUserName = "nobody" });
+
+        Assert.Equal("/usr/bin/setpriv", bySetpriv.Arguments[0]);
+        Assert.Null(bySetpriv.ToProcessCommand().UserName);
+        Assert.Equal("/usr/bin/bwrap", byName.Arguments[0]);
+        Assert.Equal("nobody", byName.ToProcessCommand().UserName);
+        // Not root: neither.
+        Assert.Equal("/usr/bin/bwrap", BubblewrapIsolation.BuildCommandLine(launch, settings with { DropToUnprivilegedUser = false, SandboxUserName = "nobody" }).Arguments[0]);
+        Assert.Null(BubblewrapIsolation.BuildCommandLine(launch, settings with { DropToUnprivilegedUser = false, SandboxUserName = "nobody" }).UserName);
+    }
+
+    [Fact]
     public void The_seccomp_program_handed_to_a_child_is_sealed_and_each_start_reads_it_from_the_start()
     {
         var program = SeccompFilter.ForCurrentArchitecture()!;
