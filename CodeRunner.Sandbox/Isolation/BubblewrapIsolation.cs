@@ -36,7 +36,9 @@ public static class BubblewrapIsolation
     {
         var arguments = new List<string>();
         var files = new List<InheritedFile>();
-        var userName = settings.DropToUnprivilegedUser ? settings.SandboxUserName : null;
+        // Only under bwrap, which sets the program's cwd itself (--chdir): .NET changes to the start directory after
+        // dropping to the user, and the sandbox user cannot enter a run's host directories (0700 file system, data dir).
+        var userName = settings.DropToUnprivilegedUser && settings.UseBubblewrap && settings.BubblewrapPath is not null ? settings.SandboxUserName : null;
         if (settings.DropToUnprivilegedUser && userName is null && settings.SetprivPath is not null) arguments.AddRange(SetprivArguments(settings));
         if (settings.UseBubblewrap && settings.BubblewrapPath is not null)
         {

@@ -69,7 +69,11 @@ public sealed record IsolationSettings(
 /// <param name="UserName">Start the command as this user (see <see cref="IsolationSettings.SandboxUserName"/>); null = as we are.</param>
 public sealed record SandboxCommandLine(IReadOnlyList<string> Arguments, IReadOnlyList<InheritedFile> Files, string? UserName = null)
 {
-    /// <summary>The command to start: program, arguments, inherited files and the user to run as.</summary>
-    public ProcessCommand ToProcessCommand() =>
-        new ProcessCommand(Arguments[0], Arguments.Skip(1)).WithInheritedFiles(Files).WithUserName(UserName);
+    /// <summary>
+    /// The command to start: program, arguments, inherited files and the user to run as; <paramref name="hostWorkingDirectory"/>
+    /// is where it starts, except as the sandbox user (bwrap then starts in / and changes into the sandbox's own directory itself).
+    /// </summary>
+    public ProcessCommand ToProcessCommand(string? hostWorkingDirectory = null) =>
+        new ProcessCommand(Arguments[0], Arguments.Skip(1)).WithInheritedFiles(Files).WithUserName(UserName)
+            .WithWorkingDirectory(UserName is null ? hostWorkingDirectory : "/");
 }

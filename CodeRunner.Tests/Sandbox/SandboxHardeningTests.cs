@@ -274,6 +274,11 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
         Assert.Null(bySetpriv.ToProcessCommand().UserName);
         Assert.Equal("/usr/bin/bwrap", byName.Arguments[0]);
         Assert.Equal("nobody", byName.ToProcessCommand().UserName);
+        // .NET enters the start directory after dropping to the user, who cannot enter a run's host directories: bwrap --chdir does it.
+        Assert.Equal("/", byName.ToProcessCommand("/tmp/work").WorkingDirectory);
+        Assert.Equal("/tmp/work", bySetpriv.ToProcessCommand("/tmp/work").WorkingDirectory);
+        // Without bwrap nothing would change into the work dir: setpriv then.
+        Assert.Equal("/usr/bin/setpriv", BubblewrapIsolation.BuildCommandLine(launch, settings with { UseBubblewrap = false, SandboxUserName = "nobody" }).Arguments[0]);
         // Not root: neither.
         Assert.Equal("/usr/bin/bwrap", BubblewrapIsolation.BuildCommandLine(launch, settings with { DropToUnprivilegedUser = false, SandboxUserName = "nobody" }).Arguments[0]);
         Assert.Null(BubblewrapIsolation.BuildCommandLine(launch, settings with { DropToUnprivilegedUser = false, SandboxUserName = "nobody" }).UserName);
