@@ -104,7 +104,7 @@ public static class CommunityBenchmark
                     if (i >= Warmup) samples.Add(clock.Elapsed.TotalMilliseconds);
                 }
                 samples.Sort();
-                Console.WriteLine($"{name,-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
+                Console.WriteLine($"{name,-52} {Samples.Percentile(samples, 0.50),8:F2} {Samples.Percentile(samples, 0.95),8:F2}");
                 plans.Add((name, await ExplainAsync(dbPath, recorder.Commands)));
             }
 
@@ -163,13 +163,11 @@ public static class CommunityBenchmark
             ("GET /community/posts/{random} (post page)", () => $"/community/posts/{1 + random.Next(100, sizes.Posts)}"),
             ($"GET /community/posts/{seeded.BusiestPostId} (busiest post)", () => $"/community/posts/{seeded.BusiestPostId}"),
         };
-        async Task<double> GetAsync(string url)
+        async Task GetAsync(string url)
         {
-            var clock = Stopwatch.StartNew();
             using var response = await client.GetAsync(url);
             await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}");
-            return clock.Elapsed.TotalMilliseconds;
         }
         // Warm every page before timing any: a server that has run for a while has the whole request path tiered up by the
         // JIT. With a few warm-up requests per page, the first pages timed ran partly in tier-0 code and the numbers said
@@ -179,10 +177,8 @@ public static class CommunityBenchmark
         Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8}   (n={Iterations} each, after {PageWarmupRounds} warm-up rounds of all pages)");
         foreach (var (name, url) in pages)
         {
-            var samples = new List<double>();
-            for (var i = 0; i < Iterations; i++) samples.Add(await GetAsync(url()));
-            samples.Sort();
-            Console.WriteLine($"{name,-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
+            var samples = await Samples.TimeAsync(() => GetAsync(url()), warmup: 0, Iterations);
+            Console.WriteLine($"{name,-52} {Samples.Percentile(samples, 0.50),8:F2} {Samples.Percentile(samples, 0.95),8:F2}");
         }
     }
 
@@ -217,7 +213,7 @@ public static class CommunityBenchmark
             if (i >= Warmup) samples.Add(clock.Elapsed.TotalMilliseconds);
         }
         samples.Sort();
-        Console.WriteLine($"\n{$"Markdown→HTML, uncached: busiest post + {comments.Count} comments on page 1",-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
+        Console.WriteLine($"\n{$"Markdown→HTML, uncached: busiest post + {comments.Count} comments on page 1",-52} {Samples.Percentile(samples, 0.50),8:F2} {Samples.Percentile(samples, 0.95),8:F2}");
     }
 
     private sealed class PagesAppFactory(string dataDirectory) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<CodeRunner.Web.Components.App>
@@ -288,8 +284,6 @@ public static class CommunityBenchmark
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     private sealed record RecordedCommand(string Sql, List<(string Name, object? Value)> Parameters);
 
