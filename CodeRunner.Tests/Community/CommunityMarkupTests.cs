@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Bunit;
+using CodeRunner.Core.Community;
+using CodeRunner.Web.Components.Layout;
+using CodeRunner.Web.Components.Pages.Community;
+using CodeRunner.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace CodeRunner.Tests.Community;
+
+/// <summary>
+/// The community's hand-written MudBlazor markup (MudMarkup, the default avatar, the comment buttons, the feed card) and
+/// the cached theme variables must stay what MudBlazor itself renders, so the pages look the same; a MudBlazor upgrade
+/// that changes its markup turns these red instead of quietly changing the look.
+/// </summary>
+public sealed class CommunityMarkupTests : IAsyncLifetime
+{
+    private readonly BunitContext context = new();
+    private readonly CultureInfo previousCulture = CultureInfo.CurrentUICulture;
+
+    public CommunityMarkupTests()
+    {
+        CultureInfo.CurrentUICulture = new CultureInfo("zh-CN");
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddLocalization(options => options.ResourcesPath = "Resources");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Cached_theme_provider_writes_what_MudThemeProvider_writes_in_both_modes(bool dark)
+    {
+        var mud = context.Render<MudThemeProvider>(p => p.Add(t => t.Theme, ThemeState.Theme).Add(t => t.IsDarkMode, dark)).Markup;
+        // Twice: the first render fills the cache, the second is served from it.
+        var first = context.Render<CachedThemeProvider>(p => p.Add(t => t.Theme, ThemeState.Theme).Add(t => t.IsDarkMode, dark)).Markup;
+        var cached = context.Render<CachedThemeProvider>(p => p.Add(t => t.Theme, ThemeState.Theme).Add(t => t.IsDarkMode, dark)).Markup;
+        Assert.True(CachedThemeProvider.Caches);
+        Assert.Contains("--mud-palette-primary:", mud);
+        Assert.Equal(mud, first);
+        Assert.Equal(mud, cached);
+    }
+
+    [Fact]
+    public void Cached_theme_provider_follows_a_change_of_mode()
+    {
+        var provider = context.Render<CachedThemeProvider>(p => p.Add(t => t.Theme, ThemeState.Theme).Add(t => t.IsDarkMode, false));
+        Assert.Contains("--mud-native-html-color-scheme: light", provider.Markup);
+        provider.Render(p => p.Add(t => t.IsDarkMode, true));
+        Assert.Contains("--mud-native-html-color-scheme: dark", provider.Markup);
+    }
+
+    [Fact]
+    public void Icon_markup_equals_MudIcon()
+    {
+        var mud = context.Render<MudIcon>(p => p.Add(i => i.Icon, Icons.Material.Filled.ThumbUp).Add(i => i.Size, Size.Small));
+        var ours = context.Render(b => b.AddContent(0, MudMarkup.Icon(Icons.Material.Filled.ThumbUp)));
+        ours.MarkupMatches(mud.Markup);
+    }
+
+    [Fact]
+    public void Default_avatar_markup_equals_MudAvatar()
+    {
+        var author = new AuthorView("id-1", "lihua", "李华", null);
+        var mud = context.Render<MudAvatar>(p => p.Add(a => a.Size, Size.Small).Add(a => a.Color, Color.Primary).AddChildContent("李"));
+        var ours = context.Render<UserAvatar>(p => p.Add(a => a.Author, author));
+        // MudAvatar also writes an empty style="", which changes nothing.
+        Assert.Equal(mud.Find("div").ClassName, ours.Find("div").ClassName);
+        Assert.Equal(mud.Find("div").TextContent, ours.Find("div").TextContent);
+    }
+
+    [Theory]
+    [InlineData("default", Color.Default)]
+    [InlineData("primary", Color.Primary)]
+    [InlineData("error", Color.Error)]
+    public void Comment_button_classes_equal_a_small_text_MudButton(string color, Color mudColor)
+    {
+        var mud = context.Render<MudButton>(p => p.Add(b => b.Size, Size.Small).Add(b => b.Variant, Variant.Text).Add(b => b.Color, mudColor).AddChildContent("x"));
+        Assert.Equal(mud.Find("button").ClassName, MudMarkup.SmallTextButton(color));
+    }
+
+    [Fact]
+    public void Comment_like_button_equals_MudButton_with_a_start_icon()
+    {
+        var comment = new CommentView(7, null, new AuthorView("a", "lihua", null, null), "hi", "<p>hi</p>", false, 3, false,
+            DateTime.UtcNow, null, false, false, []);
+        // A visitor's comment uses none of these services; the page's DI has them.
+        context.Services.AddSingleton((CommentService)RuntimeHelpers.GetUninitializedObject(typeof(CommentService)));
+        context.Services.AddSingleton((ReactionService)RuntimeHelpers.GetUninitializedObject(typeof(ReactionService)));
+        context.Services.AddSingleton((UiFeedback)RuntimeHelpers.GetUninitializedObject(typeof(UiFeedback)));
+        var item = context.Render<CommentItem>(p => p.Add(c => c.Comment, comment).Add(c => c.User, null));
+        var mud = context.Render<MudButton>(p => p.Add(b => b.Size, Size.Small).Add(b => b.Variant, Variant.Text)
+            .Add(b => b.StartIcon, Icons.Material.Filled.ThumbUp).Add(b => b.Color, Color.Default).Add(b => b.Disabled, true)
+            .Add(b => b.Class, "like-comment").AddChildContent("3"));
+        var ours = item.Find(".like-comment");
+        var theirs = mud.Find("button");
+        Assert.Equal(theirs.ClassName, ours.ClassName);
+        Assert.True(ours.HasAttribute("disabled"));
+        Assert.Equal(Normalize(theirs.InnerHtml), Normalize(ours.InnerHtml));
+        // A visitor gets no reply, edit or delete buttons.
+        Assert.Empty(item.FindAll(".reply-comment"));
+    }
+
+    [Fact]
+    public void Feed_card_chips_and_link_equal_MudChip_and_MudLink()
+    {
+        var post = new PostSummary(42, "标题", "摘要", ["numpy"], true, true, "python", 1, 2, 3, 4, DateTime.UtcNow, DateTime.UtcNow,
+            new AuthorView("a", "lihua", null, null));
+        var card = context.Render<PostCard>(p => p.Add(c => c.Post, post));
+        var tag = context.Render<MudChip<string>>(p => p.Add(c => c.Size, Size.Small).Add(c => c.Href, "community?tag=numpy").AddChildContent("#numpy"));
+        var code = context.Render<MudChip<string>>(p => p.Add(c => c.Size, Size.Small).Add(c => c.Icon, Icons.Material.Filled.Code)
+            .Add(c => c.Color, Color.Info).Add(c => c.Variant, Variant.Outlined).AddChildContent("python"));
+        var link = context.Render<MudLink>(p => p.Add(l => l.Href, "community/posts/42").Add(l => l.Typo, Typo.h6).Add(l => l.Class, "post-card-title").AddChildContent("标题"));
+        var chips = card.FindAll(".mud-chip");
+        Assert.Equal(tag.Find(".mud-chip").OuterHtml, chips[0].OuterHtml);
+        Assert.Equal(code.Find(".mud-chip").OuterHtml, chips[1].OuterHtml);
+        // MudLink also wires an onclick that, without OnClick or Disabled, does nothing: the link navigates either way.
+        Assert.Equal(WithoutHandlers(link.Find("a").OuterHtml), card.Find(".post-card-title").OuterHtml);
+        Assert.Equal("mud-paper mud-paper-outlined post-card pa-4", card.Find("[data-post-id='42']").ClassName);
+    }
+
+    private static string WithoutHandlers(string html) => Regex.Replace(html, @" blazor:on\w+=""\d+""", "");
+
+    private static string Normalize(string html) => string.Join("", html.Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        CultureInfo.CurrentUICulture = previousCulture;
+        await context.DisposeAsync();
+    }
+}

@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Components;
+
+namespace CodeRunner.Web.Components.Shared;
+
+/// <summary>
+/// MudBlazor's own markup for static pieces, written as plain HTML with MudBlazor's CSS classes (so they look the same).
+/// In lists of many items (comment threads, feed cards) a MudBlazor component per icon, chip, button or avatar was most of
+/// the page's server render time, and there they add no behaviour.
+/// </summary>
+public static class MudMarkup
+{
+    // Keyed by MudBlazor's icon constants (a fixed set), so this stays small.
+    private static readonly ConcurrentDictionary<(string Icon, string Size, string? Class), MarkupString> Icons = new();
+
+    /// <summary>What <c>&lt;MudIcon Icon="icon" Size="size" Class="cssClass" /&gt;</c> renders; <paramref name="icon"/> is one of <see cref="MudBlazor.Icons"/>.</summary>
+    public static MarkupString Icon(string icon, string size = "small", string? cssClass = null) =>
+        Icons.GetOrAdd((icon, size, cssClass), key => new MarkupString(
+            $"""<svg class="mud-icon-root mud-svg-icon mud-icon-size-{key.Size}{(key.Class is null ? "" : " " + key.Class)}" focusable="false" viewBox="0 0 24 24" aria-hidden="true" role="img">{key.Icon}</svg>"""));
+
+    /// <summary>The classes of a small text <c>MudButton</c> of the given color ("default", "primary", "error").</summary>
+    public static string SmallTextButton(string color, string? extra = null) =>
+        $"mud-button-root mud-button mud-button-text mud-button-text-{color} mud-button-text-size-small mud-ripple{(extra is null ? "" : " " + extra)}";
+}
