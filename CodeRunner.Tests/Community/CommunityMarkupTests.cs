@@ -7,6 +7,7 @@ using CodeRunner.Web.Components.Layout;
 using CodeRunner.Web.Components.Pages.Community;
 using CodeRunner.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
@@ -44,6 +45,18 @@ public sealed class CommunityMarkupTests : IAsyncLifetime
         Assert.Contains("--mud-palette-primary:", mud);
         Assert.Equal(mud, first);
         Assert.Equal(mud, cached);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Prerendered_theme_styles_are_what_MudThemeProvider_writes(bool dark)
+    {
+        context.Services.AddSingleton<ThemeMarkup>();
+        var styles = context.Render<ThemeStyles>(p => p.Add(t => t.IsDarkMode, dark));
+        var mud = context.Render<MudThemeProvider>(p => p.Add(t => t.Theme, ThemeState.Theme).Add(t => t.IsDarkMode, dark)).Markup;
+        styles.WaitForAssertion(() => Assert.Equal(mud, styles.Markup));
+        Assert.Contains(dark ? "color-scheme: dark" : "color-scheme: light", styles.Markup);
     }
 
     [Fact]
@@ -123,6 +136,33 @@ public sealed class CommunityMarkupTests : IAsyncLifetime
         Assert.Equal(WithoutHandlers(link.Find("a").OuterHtml), card.Find(".post-card-title").OuterHtml);
         Assert.Equal("mud-paper mud-paper-outlined post-card pa-4", card.Find("[data-post-id='42']").ClassName);
     }
+
+    [Theory]
+    [InlineData("community", "community", true)]
+    [InlineData("community/posts/7?x=1", "community", true)]
+    [InlineData("communityx", "community", false)]
+    [InlineData("run", "community", false)]
+    public void Nav_links_equal_MudNavLink_and_mark_the_current_page(string at, string href, bool active)
+    {
+        context.AddAuthorization();
+        context.Services.GetRequiredService<NavigationManager>().NavigateTo(at);
+        var menu = context.Render<NavMenu>();
+        var ours = menu.FindAll(".mud-nav-item").Single(i => i.QuerySelector("a")!.GetAttribute("href") == href);
+        var mud = context.Render<MudNavLink>(p => p.Add(l => l.Href, href).Add(l => l.Icon, Icons.Material.Filled.Groups)
+            .Add(l => l.Match, NavLinkMatch.Prefix).AddChildContent(ours.TextContent));
+        Assert.Equal(WithoutHandlers(mud.Find(".mud-nav-item").OuterHtml), WithoutHandlers(ours.OuterHtml));
+        Assert.Equal(active, ours.QuerySelector("a")!.ClassList.Contains("active"));
+    }
+
+    [Theory]
+    [InlineData("admin", "admin", NavLinkMatch.All, true)]
+    [InlineData("admin/users", "admin", NavLinkMatch.All, false)]
+    [InlineData("admin/users", "admin/users", NavLinkMatch.Prefix, true)]
+    [InlineData("admin/users/", "admin/users", NavLinkMatch.Prefix, true)]
+    [InlineData("Admin/Users#top", "admin/users", NavLinkMatch.Prefix, true)]
+    [InlineData("", "run", NavLinkMatch.Prefix, false)]
+    public void Nav_link_matching_follows_NavLink(string current, string href, NavLinkMatch match, bool active) =>
+        Assert.Equal(active, NavMenu.IsActive(current, href, match));
 
     private static string WithoutHandlers(string html) => Regex.Replace(html, @" blazor:on\w+=""\d+""", "");
 

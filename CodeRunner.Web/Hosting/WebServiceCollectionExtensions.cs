@@ -29,6 +29,7 @@ public static class WebServiceCollectionExtensions
         });
         services.AddTransient<MudLocalizer, MudTranslations>();     // MudBlazor's own texts from our resx (zh-CN, en-US)
         services.AddScoped<ThemeState>();
+        services.AddSingleton<ThemeMarkup>();
         services.AddSingleton<CodeRunner.Web.Community.PopularTagsCache>();
         services.AddScoped<CodeRunner.Web.Components.Shared.ViewerTimeZone>();
         services.AddLocalization(options => options.ResourcesPath = "Resources");

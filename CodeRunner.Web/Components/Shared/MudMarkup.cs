@@ -10,13 +10,17 @@ namespace CodeRunner.Web.Components.Shared;
 /// </summary>
 public static class MudMarkup
 {
-    // Keyed by MudBlazor's icon constants (a fixed set), so this stays small.
-    private static readonly ConcurrentDictionary<(string Icon, string Size, string? Class), MarkupString> Icons = new();
+    // Keyed by MudBlazor's icon constants (a fixed set) and constant classes, so this stays small.
+    private static readonly ConcurrentDictionary<(string Icon, string Classes), MarkupString> Svgs = new();
 
     /// <summary>What <c>&lt;MudIcon Icon="icon" Size="size" Class="cssClass" /&gt;</c> renders; <paramref name="icon"/> is one of <see cref="MudBlazor.Icons"/>.</summary>
     public static MarkupString Icon(string icon, string size = "small", string? cssClass = null) =>
-        Icons.GetOrAdd((icon, size, cssClass), key => new MarkupString(
-            $"""<svg class="mud-icon-root mud-svg-icon mud-icon-size-{key.Size}{(key.Class is null ? "" : " " + key.Class)}" focusable="false" viewBox="0 0 24 24" aria-hidden="true" role="img">{key.Icon}</svg>"""));
+        Svg(icon, $"mud-icon-root mud-svg-icon mud-icon-size-{size}{(cssClass is null ? "" : " " + cssClass)}");
+
+    /// <summary>A MudBlazor icon's svg with the given classes (components that draw icons themselves order them their own way).</summary>
+    public static MarkupString Svg(string icon, string classes) =>
+        Svgs.GetOrAdd((icon, classes), key => new MarkupString(
+            $"""<svg class="{key.Classes}" focusable="false" viewBox="0 0 24 24" aria-hidden="true" role="img">{key.Icon}</svg>"""));
 
     /// <summary>The classes of a small text <c>MudButton</c> of the given color ("default", "primary", "error").</summary>
     public static string SmallTextButton(string color, string? extra = null) =>
