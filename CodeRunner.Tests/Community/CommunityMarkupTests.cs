@@ -138,6 +138,36 @@ public sealed class CommunityMarkupTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("filled", "primary", Variant.Filled, Color.Primary)]
+    [InlineData("outlined", "default", Variant.Outlined, Color.Default)]
+    public void Tag_filter_chip_classes_equal_a_small_MudChip_link(string variant, string color, Variant mudVariant, Color mudColor)
+    {
+        var mud = context.Render<MudChip<string>>(p => p.Add(c => c.Size, Size.Small).Add(c => c.Href, "community?tag=x")
+            .Add(c => c.Variant, mudVariant).Add(c => c.Color, mudColor).AddChildContent("#x"));
+        Assert.Equal(mud.Find("a").ClassName, MudMarkup.SmallLinkChip(variant, color));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("/avatars/0f3a.png")]
+    public void Author_line_equals_UserAvatar_and_the_name_link(string? avatar)
+    {
+        var author = new AuthorView("id-1", "li<hua>", "李\"华\" <script>alert(1)</script>", avatar);
+        var line = context.Render(b => b.AddContent(0, AuthorLine.For(author, "2026-11-23 09:40 · 已编辑")));
+        var avatarMarkup = context.Render<UserAvatar>(p => p.Add(a => a.Author, author));
+        var expected = context.Render(b =>
+        {
+            b.OpenElement(0, "a"); b.AddAttribute(1, "class", "post-author"); b.AddAttribute(2, "href", "u/" + author.UserName);
+            b.AddContent(3, author.DisplayName); b.CloseElement();
+            b.OpenElement(4, "span"); b.AddAttribute(5, "class", "post-meta"); b.AddContent(6, "2026-11-23 09:40 · 已编辑"); b.CloseElement();
+        });
+        line.MarkupMatches(Regex.Replace(avatarMarkup.Markup, @" style=""""", "") + expected.Markup);
+        // Whatever a user wrote stays text.
+        Assert.Empty(line.FindAll("script"));
+        Assert.Contains("<script>", line.Find(".post-author").TextContent);
+    }
+
+    [Theory]
     [InlineData("community", "community", true)]
     [InlineData("community/posts/7?x=1", "community", true)]
     [InlineData("communityx", "community", false)]

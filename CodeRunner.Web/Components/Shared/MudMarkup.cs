@@ -25,4 +25,8 @@ public static class MudMarkup
     /// <summary>The classes of a small text <c>MudButton</c> of the given color ("default", "primary", "error").</summary>
     public static string SmallTextButton(string color, string? extra = null) =>
         $"mud-button-root mud-button mud-button-text mud-button-text-{color} mud-button-text-size-small mud-ripple{(extra is null ? "" : " " + extra)}";
+
+    /// <summary>The classes of a small <c>MudChip</c> with an Href (an <c>a</c>), e.g. ("outlined", "default").</summary>
+    public static string SmallLinkChip(string variant, string color) =>
+        $"mud-chip mud-chip-{variant} mud-chip-size-small mud-chip-color-{color} mud-clickable";
 }
