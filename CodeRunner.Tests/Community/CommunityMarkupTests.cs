@@ -167,6 +167,12 @@ public sealed class CommunityMarkupTests : IAsyncLifetime
         Assert.Contains("<script>", line.Find(".post-author").TextContent);
     }
 
+    [Fact]
+    public void Page_encoding_lets_Chinese_through_and_still_encodes_what_HTML_gives_a_meaning()
+    {
+        Assert.Equal("李华 &lt;script&gt;&amp;&quot;&#x27;", CodeRunner.Web.Hosting.PageEncoding.Html.Encode("李华 <script>&\"'"));
+    }
+
     [Theory]
     [InlineData("community", "community", true)]
     [InlineData("community/posts/7?x=1", "community", true)]

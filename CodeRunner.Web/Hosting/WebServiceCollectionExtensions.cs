@@ -21,6 +21,7 @@ public static class WebServiceCollectionExtensions
     public static IServiceCollection AddCodeRunnerWeb(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddWebEncoders(options => options.TextEncoderSettings = PageEncoding.Settings);
         services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;

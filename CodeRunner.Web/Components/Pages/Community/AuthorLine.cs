@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
 using CodeRunner.Core.Community;
 using Microsoft.AspNetCore.Components;
 
@@ -8,13 +7,13 @@ namespace CodeRunner.Web.Components.Pages.Community;
 /// <summary>
 /// The start of a feed card's or a comment's head line, avatar, name (a link to the profile) and time, as one piece of
 /// markup. It has no behaviour, and as a UserAvatar component plus a dozen render frames it cost ~5 KB of allocations per
-/// card or comment; a long thread has hundreds. Everything a user wrote is encoded with the encoder Blazor itself uses.
+/// card or comment; a long thread has hundreds. Everything a user wrote is encoded with the encoder Blazor itself uses (PageEncoding).
 /// </summary>
 internal static class AuthorLine
 {
     public static MarkupString For(AuthorView author, string when)
     {
-        var html = HtmlEncoder.Default;
+        var html = CodeRunner.Web.Hosting.PageEncoding.Html;
         var line = new StringBuilder(320);
         if (string.IsNullOrEmpty(author.AvatarUrl))
         {
