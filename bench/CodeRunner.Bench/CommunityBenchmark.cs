@@ -235,13 +235,12 @@ public static class CommunityBenchmark
         }
     }
 
-    /// <summary>What the post page loads: the post, its comment threads, and the view count.</summary>
+    /// <summary>What the post page loads when it is opened: the post and its first page of comment threads.</summary>
     private static async Task PostPageAsync(IServiceProvider services, UserRef viewer, int postId)
     {
         try
         {
-            await services.GetRequiredService<PostService>().GetAsync(viewer, postId);
-            await services.GetRequiredService<CommentService>().ListAsync(viewer, postId);
+            await services.GetRequiredService<PostService>().GetWithCommentsAsync(viewer, postId);
         }
         catch (NotFoundError)
         {
