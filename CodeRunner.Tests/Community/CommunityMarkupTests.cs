@@ -114,7 +114,7 @@ public sealed class CommunityMarkupTests : IAsyncLifetime
         var theirs = mud.Find("button");
         Assert.Equal(theirs.ClassName, ours.ClassName);
         Assert.True(ours.HasAttribute("disabled"));
-        Assert.Equal(Normalize(theirs.InnerHtml), Normalize(ours.InnerHtml));
+        WithSpriteDrawn(ours.InnerHtml).MarkupMatches(theirs.InnerHtml);
         // A visitor gets no reply, edit or delete buttons.
         Assert.Empty(item.FindAll(".reply-comment"));
     }
@@ -131,7 +131,7 @@ public sealed class CommunityMarkupTests : IAsyncLifetime
         var link = context.Render<MudLink>(p => p.Add(l => l.Href, "community/posts/42").Add(l => l.Typo, Typo.h6).Add(l => l.Class, "post-card-title").AddChildContent("标题"));
         var chips = card.FindAll(".mud-chip");
         Assert.Equal(tag.Find(".mud-chip").OuterHtml, chips[0].OuterHtml);
-        Assert.Equal(code.Find(".mud-chip").OuterHtml, chips[1].OuterHtml);
+        WithSpriteDrawn(chips[1].OuterHtml).MarkupMatches(code.Find(".mud-chip").OuterHtml);
         // MudLink also wires an onclick that, without OnClick or Disabled, does nothing: the link navigates either way.
         Assert.Equal(WithoutHandlers(link.Find("a").OuterHtml), card.Find(".post-card-title").OuterHtml);
         Assert.Equal("mud-paper mud-paper-outlined post-card pa-4", card.Find("[data-post-id='42']").ClassName);
@@ -200,9 +200,26 @@ public sealed class CommunityMarkupTests : IAsyncLifetime
     public void Nav_link_matching_follows_NavLink(string current, string href, NavLinkMatch match, bool active) =>
         Assert.Equal(active, NavMenu.IsActive(current, href, match));
 
-    private static string WithoutHandlers(string html) => Regex.Replace(html, @" blazor:on\w+=""\d+""", "");
+    [Fact]
+    public void Stat_icons_from_the_sprite_draw_what_MudIcon_draws()
+    {
+        foreach (var (icon, ours) in new[] { (Icons.Material.Filled.ThumbUp, CommunityIcons.Like), (Icons.Material.Filled.ChatBubbleOutline, CommunityIcons.Comments),
+                     (Icons.Material.Filled.Visibility, CommunityIcons.Views) })
+        {
+            var mud = context.Render<MudIcon>(p => p.Add(i => i.Icon, icon).Add(i => i.Size, Size.Small));
+            WithSpriteDrawn(ours.Value).MarkupMatches(mud.Markup);
+        }
+    }
 
-    private static string Normalize(string html) => string.Join("", html.Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries));
+    // An icon that refers to a symbol of the community sprite, with the symbol's paths put in its place (what the browser draws).
+    private static string WithSpriteDrawn(string html) => Regex.Replace(html, @"<use href=""#([\w-]+)""></use>", use =>
+    {
+        var symbol = Regex.Match(CommunityIcons.Sprite.Value, $@"<symbol id=""{use.Groups[1].Value}"" viewBox=""0 0 24 24"">(.*?)</symbol>");
+        Assert.True(symbol.Success, "no symbol " + use.Groups[1].Value);
+        return symbol.Groups[1].Value;
+    });
+
+    private static string WithoutHandlers(string html) => Regex.Replace(html, @" blazor:on\w+=""\d+""", "");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
