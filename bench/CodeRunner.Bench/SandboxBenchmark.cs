@@ -67,11 +67,7 @@ public static class SandboxBenchmark
     {
         var total = concurrency * 8;
         var stopwatch = Stopwatch.StartNew();
-        var next = 0;
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-        {
-            while (Interlocked.Increment(ref next) <= total) await run();
-        })));
+        await Samples.ConcurrentlyAsync(run, concurrency, total);
         return total / stopwatch.Elapsed.TotalSeconds;
     }
 
