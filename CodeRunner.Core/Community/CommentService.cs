@@ -73,13 +73,17 @@ public sealed class CommentService(
     public async Task<PagedResult<CommentView>> ListAsync(UserRef? viewer, int postId, int page = 1, int threadsPerPage = DefaultThreadsPerPage, CancellationToken cancellationToken = default)
     {
         await PostAccess.FindVisibleAsync(db, viewer, postId, cancellationToken);
+        return await ListThreadsAsync(viewer, postId, page, threadsPerPage, cancellationToken);
+    }
+
+    /// <summary><see cref="ListAsync"/> for a post the caller has already found visible to <paramref name="viewer"/>.</summary>
+    internal async Task<PagedResult<CommentView>> ListThreadsAsync(UserRef? viewer, int postId, int page, int threadsPerPage, CancellationToken cancellationToken)
+    {
         var (p, size, skip) = Paging.Clamp(page, threadsPerPage);
-        // Counted and paged in SQL: a deleted top-level comment counts while any reply hangs under it (a reply's own
-        // liveness is settled below, in memory, for the page only).
-        var threads = db.Comments.AsNoTracking()
-            .Where(c => c.PostId == postId && c.ParentId == null && (!c.IsDeleted || db.Comments.Any(r => r.ParentId == c.Id)));
-        var total = await threads.CountAsync(cancellationToken);
-        var top = await threads.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).Skip(skip).Take(size).ToListAsync(cancellationToken);
+        var top = new List<Comment>(size);
+        await foreach (var thread in ThreadsPage(db, postId, skip, size).WithCancellation(cancellationToken)) top.Add(thread);
+        // A first page that is not full is every thread there is: no count needed (most posts have few comments).
+        var total = skip == 0 && top.Count < size ? top.Count : await ThreadCount(db, postId, cancellationToken);
 
         var rows = new List<Comment>(top);
         rows.AddRange(await RepliesUnderAsync(top.Select(c => c.Id).ToList(), cancellationToken));
@@ -122,6 +126,18 @@ public sealed class CommentService(
             """;
         return await db.Comments.FromSqlRaw(sql, parentIds.Cast<object>().ToArray()).AsNoTracking().ToListAsync(cancellationToken);
     }
+
+    // Counted and paged in SQL: a deleted top-level comment counts while any reply hangs under it (a reply's own
+    // liveness is settled in memory, for the page only). Compiled: every post view runs them.
+    private static readonly Func<CodeRunnerDbContext, int, CancellationToken, Task<int>> ThreadCount = EF.CompileAsyncQuery(
+        (CodeRunnerDbContext db, int postId, CancellationToken _) =>
+            db.Comments.Count(c => c.PostId == postId && c.ParentId == null && (!c.IsDeleted || db.Comments.Any(r => r.ParentId == c.Id))));
+
+    private static readonly Func<CodeRunnerDbContext, int, int, int, IAsyncEnumerable<Comment>> ThreadsPage = EF.CompileAsyncQuery(
+        (CodeRunnerDbContext db, int postId, int skip, int take) =>
+            db.Comments.AsNoTracking()
+                .Where(c => c.PostId == postId && c.ParentId == null && (!c.IsDeleted || db.Comments.Any(r => r.ParentId == c.Id)))
+                .OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).Skip(skip).Take(take));
 
     /// <summary>Top-level threads per page of the post page ("加载更多" loads the next page).</summary>
     public const int DefaultThreadsPerPage = 20;

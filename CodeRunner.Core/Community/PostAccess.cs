@@ -34,12 +34,20 @@ internal static class Authors
 {
     public static async Task<Dictionary<string, AuthorView>> LoadAsync(CodeRunnerDbContext db, IEnumerable<string?> ids, CancellationToken cancellationToken)
     {
-        var wanted = ids.Where(id => id is not null).Distinct().ToList();
+        var wanted = ids.OfType<string>().Distinct().ToList();
         if (wanted.Count == 0) return [];
-        var rows = await db.Users.AsNoTracking().Where(u => wanted.Contains(u.Id))
-            .Select(u => new { u.Id, u.UserName, u.FullName, u.AvatarPath }).ToListAsync(cancellationToken);
-        return rows.ToDictionary(u => u.Id, u => new AuthorView(u.Id, u.UserName ?? "", u.FullName, AvatarStore.UrlFor(u.AvatarPath)));
+        var authors = new Dictionary<string, AuthorView>(wanted.Count);
+        await foreach (var u in ByIds(db, wanted).WithCancellation(cancellationToken))
+            authors[u.Id] = new AuthorView(u.Id, u.UserName ?? "", u.FullName, AvatarStore.UrlFor(u.AvatarPath));
+        return authors;
     }
+
+    private sealed record AuthorRow(string Id, string? UserName, string? FullName, string? AvatarPath);
+
+    // Compiled: every feed page and post page runs it.
+    private static readonly Func<CodeRunnerDbContext, List<string>, IAsyncEnumerable<AuthorRow>> ByIds = EF.CompileAsyncQuery(
+        (CodeRunnerDbContext db, List<string> ids) =>
+            db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).Select(u => new AuthorRow(u.Id, u.UserName, u.FullName, u.AvatarPath)));
 
     public static AuthorView Of(Dictionary<string, AuthorView> authors, string id) =>
         authors.TryGetValue(id, out var author) ? author : new AuthorView(id, "", null, null);

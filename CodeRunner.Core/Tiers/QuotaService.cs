@@ -58,21 +58,17 @@ public sealed class QuotaService(CodeRunnerDbContext db, ReadContexts reads, IOp
         // Unlimited = a cap no counter reaches, so the statement is the same on both databases (PostgreSQL cannot type a bare NULL parameter).
         var cap = limit ?? int.MaxValue;
         var (runs, apiCalls, aiRequests) = kind switch { QuotaKind.Runs => (1, 0, 0), QuotaKind.ApiCalls => (0, 1, 0), _ => (0, 0, 1) };
-        var used = kind switch
-        {
-            QuotaKind.Runs => await db.Database.SqlQuery<int>(
-                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "Runs" = "DailyUsages"."Runs" + 1 WHERE "DailyUsages"."Runs" < {cap} RETURNING "Runs" AS "Value" """)
-                .ToListAsync(cancellationToken),
-            QuotaKind.ApiCalls => await db.Database.SqlQuery<int>(
-                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "ApiCalls" = "DailyUsages"."ApiCalls" + 1 WHERE "DailyUsages"."ApiCalls" < {cap} RETURNING "ApiCalls" AS "Value" """)
-                .ToListAsync(cancellationToken),
-            _ => await db.Database.SqlQuery<int>(
-                $"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({user.Id}, {day}, {runs}, {apiCalls}, {aiRequests}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "AiRequests" = "DailyUsages"."AiRequests" + 1 WHERE "DailyUsages"."AiRequests" < {cap} RETURNING "AiRequests" AS "Value" """)
-                .ToListAsync(cancellationToken),
-        };
+        var used = await db.Database.SqlQueryRaw<int>(ConsumeStatements[kind], user.Id, day, runs, apiCalls, aiRequests, cap).ToListAsync(cancellationToken);
         if (used.Count == 1) return new QuotaStatus(kind, used[0], limit, resets);
         throw exhausted();
     }
+
+    /// <summary>
+    /// The consume statement per counter, built once from our own column names (never from input); every value is a
+    /// parameter ({0} user, {1} day, {2}–{4} the new row's counters, {5} the cap).
+    /// </summary>
+    private static readonly Dictionary<QuotaKind, string> ConsumeStatements = new[] { (QuotaKind.Runs, "Runs"), (QuotaKind.ApiCalls, "ApiCalls"), (QuotaKind.AiRequests, "AiRequests") }
+        .ToDictionary(k => k.Item1, k => $$"""INSERT INTO "DailyUsages" ("UserId", "Day", "Runs", "ApiCalls", "AiRequests") VALUES ({0}, {1}, {2}, {3}, {4}) ON CONFLICT ("UserId", "Day") DO UPDATE SET "{{k.Item2}}" = "DailyUsages"."{{k.Item2}}" + 1 WHERE "DailyUsages"."{{k.Item2}}" < {5} RETURNING "{{k.Item2}}" AS "Value" """);
 
     /// <summary>Admins are unlimited whatever their level.</summary>
     private int? LimitOf(UserRef user, QuotaKind kind)

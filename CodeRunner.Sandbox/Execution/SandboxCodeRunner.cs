@@ -308,10 +308,7 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IAsyncDisposable, I
         var home = isolated ? BubblewrapIsolation.SandboxWorkDirectory : hostWorkDirectory;
         var launch = new SandboxLaunch(hostWorkDirectory, request.InterpreterPath, [Path.GetFullPath(prefix)], request.Limits, programArguments ?? ["-u", ProgramFileName]) { Scratch = scratch };
         var commandLine = BubblewrapIsolation.BuildCommandLine(launch, capabilities.Settings);
-        var argv = commandLine.Arguments;
-        return new ProcessCommand(argv[0], argv.Skip(1))
-            .WithInheritedFiles(commandLine.Files)
-            .WithWorkingDirectory(hostWorkDirectory)
+        return commandLine.ToProcessCommand(hostWorkDirectory)
             .WithEnvironment(EnvironmentOf(request, home, interpreterDirectory))
             .WithStdin(request.Stdin);
     }

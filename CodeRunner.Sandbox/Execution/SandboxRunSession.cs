@@ -29,7 +29,6 @@ internal sealed class SandboxRunSession : IRunSession
     private readonly bool isolated;
     private readonly RunDirectorySweeper sweeper;
     private readonly Dictionary<int, TimeSpan> cpuByPid = [];
-    private string? pidNamespace;
     private bool diskFull;
     private long polledPeakResidentBytes;
     private RunUsageSnapshot? currentUsage;
@@ -145,8 +144,7 @@ internal sealed class SandboxRunSession : IRunSession
     private IReadOnlyList<ProcessSample> SampleProgram()
     {
         if (!isolated) return ProcessTree.Sample(process.Pid, isolation.GnuTimePath is not null ? 1 : 0);
-        pidNamespace ??= ProcessTree.ChildPidNamespace(process.Pid);
-        return pidNamespace is null ? [] : ProcessTree.SampleNamespace(pidNamespace, isolation.WrapperPidsInNamespace);
+        return ProcessTree.SampleNamespaceOf(process.Pid, isolation.WrapperPidsInNamespace);
     }
 
     // A tmpfs never reports exactly zero when small files fill it: a block's worth of room left is full.

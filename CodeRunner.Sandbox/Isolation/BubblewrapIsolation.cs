@@ -7,7 +7,8 @@ namespace CodeRunner.Sandbox.Isolation;
 /// Builds the argument vector of a sandboxed process. Pure functions, so the exact command line
 /// is unit-tested. Layering, outermost first:
 /// setpriv (only when the host runs as root: RLIMIT_NPROC is ignored for uid 0, so the run
-/// drops to nobody) → bwrap (all namespaces unshared, no nested user namespaces, seccomp,
+/// drops to nobody; not an exec of its own when .NET can start the child as that user, see
+/// <see cref="IsolationSettings.SandboxUserName"/>) → bwrap (all namespaces unshared, no nested user namespaces, seccomp,
 /// read-only system dirs) → GNU time (when installed: reports the program's exact CPU and peak
 /// memory, see <see cref="UsageReport"/>) → prlimit (rlimits) → interpreter.
 /// </summary>
@@ -35,15 +36,18 @@ public static class BubblewrapIsolation
     {
         var arguments = new List<string>();
         var files = new List<InheritedFile>();
-        if (settings.DropToUnprivilegedUser && settings.SetprivPath is not null) arguments.AddRange(SetprivArguments(settings));
+        // Only under bwrap, which sets the program's cwd itself (--chdir): .NET changes to the start directory after
+        // dropping to the user, and the sandbox user cannot enter a run's host directories (0700 file system, data dir).
+        var userName = settings.DropToUnprivilegedUser && settings.UseBubblewrap && settings.BubblewrapPath is not null ? settings.SandboxUserName : null;
+        if (settings.DropToUnprivilegedUser && userName is null && settings.SetprivPath is not null) arguments.AddRange(SetprivArguments(settings));
         if (settings.UseBubblewrap && settings.BubblewrapPath is not null)
         {
             arguments.Add(settings.BubblewrapPath);
             arguments.AddRange(BubblewrapArguments(launch, settings));
             if (settings.SeccompProgram is { } seccomp)
             {
-                arguments.AddRange(["--seccomp", (InheritedFile.FirstDescriptor + files.Count).ToString(CultureInfo.InvariantCulture)]);
-                files.Add(new InheritedFile.Data(seccomp));
+                arguments.AddRange(["--seccomp", InheritedFile.Placeholder]);
+                files.Add(new InheritedFile.Data(seccomp) { ArgumentIndex = arguments.Count - 1 });
             }
             arguments.Add("--");
         }
@@ -55,7 +59,7 @@ public static class BubblewrapIsolation
         }
         arguments.Add(launch.InterpreterPath);
         arguments.AddRange(launch.ProgramArguments);
-        return new SandboxCommandLine(arguments, files);
+        return new SandboxCommandLine(arguments, files, userName);
     }
 
     /// <summary>The argument vector alone (for tests and diagnostics).</summary>

@@ -55,6 +55,7 @@ public static class IsolationProbe
         {
             SeccompProgram = useBubblewrap ? seccomp : null,
             DisableNestedUserNamespaces = useBubblewrap && disableUserNamespaces,
+            SandboxUserName = isRoot ? NativeMethods.UserWithOnlyGroup(options.SandboxUid, options.SandboxGid) : null,
         };
         return new IsolationCapabilities(settings, useBubblewrap ? "bubblewrap" : "limits-only", useBubblewrap, reason, version, CgroupV2Delegated());
     }
@@ -62,11 +63,12 @@ public static class IsolationProbe
     private static Task<BufferedCommandResult> ProbeBubblewrapAsync(string bwrap, string? setpriv, SandboxOptions options, string[] hardening, byte[]? seccomp, CancellationToken cancellationToken)
     {
         string[] arguments = ["--unshare-all", "--unshare-user", "--die-with-parent", .. hardening, "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
-            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", .. seccomp is null ? Array.Empty<string>() : ["--seccomp", "3"], "--", "/usr/bin/true"];
-        var command = setpriv is not null
-            ? new ProcessCommand(setpriv, [$"--reuid={options.SandboxUid}", $"--regid={options.SandboxGid}", "--clear-groups", "--", bwrap, .. arguments])
-            : new ProcessCommand(bwrap, arguments);
-        if (seccomp is not null) command = command.WithInheritedFiles(new InheritedFile.Data(seccomp));
+            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", .. seccomp is null ? Array.Empty<string>() : ["--seccomp", InheritedFile.Placeholder], "--", "/usr/bin/true"];
+        string[] argv = setpriv is not null
+            ? [setpriv, $"--reuid={options.SandboxUid}", $"--regid={options.SandboxGid}", "--clear-groups", "--", bwrap, .. arguments]
+            : [bwrap, .. arguments];
+        var command = new ProcessCommand(argv[0], argv.Skip(1));
+        if (seccomp is not null) command = command.WithInheritedFiles(new InheritedFile.Data(seccomp) { ArgumentIndex = Array.IndexOf(argv, InheritedFile.Placeholder) });
         return CommandRunner.ExecuteBufferedAsync(command, cancellationToken);
     }
 

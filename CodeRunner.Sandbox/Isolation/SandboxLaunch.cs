@@ -48,6 +48,13 @@ public sealed record IsolationSettings(
     /// <summary>The path bwrap binds from for <paramref name="hostPath"/> (inside the sandbox it keeps its own path).</summary>
     public string SourceOf(string hostPath) => PathView?.SourceOf(hostPath) ?? hostPath;
 
+    /// <summary>
+    /// The sandbox user's name when it has exactly the sandbox uid, gid and no other group: then the child is started as
+    /// that user by .NET itself (setgroups([gid]), setgid, setuid between vfork and exec) instead of through setpriv, one
+    /// exec less per start. Null = setpriv (uid without a passwd entry, another primary group, or extra groups).
+    /// </summary>
+    public string? SandboxUserName { get; init; }
+
     /// <summary>bwrap --disable-userns (bwrap 0.8+): no nested user namespaces.</summary>
     public bool DisableNestedUserNamespaces { get; init; }
 
@@ -58,5 +65,15 @@ public sealed record IsolationSettings(
     public int WrapperPidsInNamespace => GnuTimePath is not null ? 2 : 1;
 }
 
-/// <summary>A full command line plus the descriptors it refers to (fd 3, 4, ... in order).</summary>
-public sealed record SandboxCommandLine(IReadOnlyList<string> Arguments, IReadOnlyList<InheritedFile> Files);
+/// <summary>A full command line plus the descriptors it hands over (each names the argument that receives its number).</summary>
+/// <param name="UserName">Start the command as this user (see <see cref="IsolationSettings.SandboxUserName"/>); null = as we are.</param>
+public sealed record SandboxCommandLine(IReadOnlyList<string> Arguments, IReadOnlyList<InheritedFile> Files, string? UserName = null)
+{
+    /// <summary>
+    /// The command to start: program, arguments, inherited files and the user to run as; <paramref name="hostWorkingDirectory"/>
+    /// is where it starts, except as the sandbox user (bwrap then starts in / and changes into the sandbox's own directory itself).
+    /// </summary>
+    public ProcessCommand ToProcessCommand(string? hostWorkingDirectory = null) =>
+        new ProcessCommand(Arguments[0], Arguments.Skip(1)).WithInheritedFiles(Files).WithUserName(UserName)
+            .WithWorkingDirectory(UserName is null ? hostWorkingDirectory : "/");
+}

@@ -89,9 +89,7 @@ public sealed class SandboxedTool(IsolationCapabilities capabilities, SandboxOpt
             ProxyDirectory = network is null ? null : settings.SourceOf(network.HostDirectory),
         };
         var commandLine = BubblewrapIsolation.BuildCommandLine(launch, settings);
-        return new ProcessCommand(commandLine.Arguments[0], commandLine.Arguments.Skip(1))
-            .WithInheritedFiles(commandLine.Files)
-            .WithEnvironment(variables);
+        return commandLine.ToProcessCommand().WithEnvironment(variables);
     }
 
     /// <summary>pip (requests) and conda (libcurl: lower-case names) find the forwarder through these; nothing bypasses it.</summary>

@@ -35,9 +35,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint write(int fd, byte* buffer, nint count);
 
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial long lseek(int fd, long offset, int whence);
-
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mount(string source, string target, string? fileSystemType, ulong flags, string? data);
 
@@ -54,10 +51,34 @@ internal static unsafe partial class NativeMethods
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statvfs(string path, StatVfs* buffer);
 
-    /// <summary>A memfd holding <paramref name="content"/>, positioned at its start (close-on-exec until dup2'd into a child).</summary>
-    public static int MemoryFile(string name, byte[] content)
+    public const uint MFD_ALLOW_SEALING = 2;
+    private const int F_ADD_SEALS = 1033;
+    private const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
+
+    private const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fcntl(int fd, int command, int argument);
+
+    /// <summary>
+    /// Sets close-on-exec on every descriptor above stderr that lacks it: what this process inherited from whoever
+    /// started it (a pipe of a test host or a service manager) would otherwise reach every child, sandboxed runs included.
+    /// .NET opens its own descriptors close-on-exec; the seccomp program is handed over on purpose (<see cref="InheritedFile"/>).
+    /// </summary>
+    public static void CloseInheritedDescriptorsOnExec()
     {
-        var fd = memfd_create(name, MFD_CLOEXEC);
+        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out var fd) || fd <= 2) continue;
+            var flags = fcntl(fd, F_GETFD, 0);
+            if (flags >= 0 && (flags & FD_CLOEXEC) == 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+        }
+    }
+
+    /// <summary>A close-on-exec memfd holding <paramref name="content"/>, sealed: nobody (not even a reopened descriptor) can change it.</summary>
+    public static int SealedMemoryFile(string name, byte[] content)
+    {
+        var fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0) throw new IOException($"memfd_create failed (errno {Marshal.GetLastPInvokeError()})");
         fixed (byte* data = content)
         {
@@ -69,12 +90,48 @@ internal static unsafe partial class NativeMethods
                 written += count;
             }
         }
-        lseek(fd, 0, 0);
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            close(fd);
+            throw new IOException($"sealing the memfd failed (errno {errno})");
+        }
         return fd;
     }
 
     [LibraryImport("libc")]
     public static partial uint geteuid();
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Passwd
+    {
+        public nint Name, Password;
+        public uint Uid, Gid;
+        public nint Gecos, Directory, Shell;
+    }
+
+    [LibraryImport("libc")]
+    private static partial Passwd* getpwuid(uint uid);
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int getgrouplist(string user, uint group, uint* groups, ref int count);
+
+    /// <summary>
+    /// The name of the user <paramref name="uid"/> when its primary group is <paramref name="gid"/> and it is in no other
+    /// group (so starting a child as it grants nothing setpriv --clear-groups would not); else null. Start-up only (getpwuid is not reentrant).
+    /// </summary>
+    public static string? UserWithOnlyGroup(int uid, int gid)
+    {
+        var entry = getpwuid((uint)uid);
+        if (entry is null || entry->Uid != (uint)uid || entry->Gid != (uint)gid) return null;
+        var name = Marshal.PtrToStringUTF8(entry->Name);
+        if (string.IsNullOrEmpty(name)) return null;
+        var groups = stackalloc uint[64];
+        var count = 64;
+        if (getgrouplist(name, (uint)gid, groups, ref count) < 0) return null;
+        for (var i = 0; i < count; i++) if (groups[i] != (uint)gid) return null;
+        return name;
+    }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chown(string path, int uid, int gid);

@@ -53,32 +53,59 @@ public static class ProcessTree
         Sample(DescendantsWithDepth(rootPid).Prepend((Pid: rootPid, Depth: 0)).Where(d => d.Depth >= minDepth).Select(d => d.Pid));
 
     /// <summary>
-    /// The pid namespace a child of <paramref name="outerPid"/> lives in (bwrap's init), as the
+    /// The first child of <paramref name="outerPid"/> in another pid namespace (bwrap's init) and that namespace, as the
     /// inode of its /proc/pid/ns/pid link; null until that child exists or when it shares our namespace.
     /// </summary>
-    public static string? ChildPidNamespace(int outerPid)
+    private static (int Pid, string Namespace)? NamespaceInit(int outerPid)
     {
         var own = PidNamespaceOf(outerPid);
-        foreach (var child in DescendantsWithDepth(outerPid).Where(d => d.Depth == 1))
-            if (PidNamespaceOf(child.Pid) is { } ns && ns != own) return ns;
+        foreach (var child in ChildrenOf(outerPid))
+            if (PidNamespaceOf(child) is { } ns && ns != own) return (child, ns);
         return null;
     }
 
     /// <summary>
-    /// Every process of a pid namespace, wherever it sits in the tree (double-forked orphans
-    /// re-parent to the namespace's init and would escape a walk below the program), except those
-    /// whose pid inside the namespace is at most <paramref name="wrapperPids"/> (the init and GNU time).
+    /// Every process of the pid namespace whose init is a child of <paramref name="outerPid"/>, except those whose pid
+    /// inside the namespace is at most <paramref name="wrapperPids"/> (the init and GNU time). Walks down from the init:
+    /// every process of a pid namespace descends from its init (double-forked orphans re-parent to it), so the walk
+    /// costs the run's own processes, not a scan of every process on the machine, which many runs at once each
+    /// polling would pay many times over.
     /// </summary>
-    public static IReadOnlyList<ProcessSample> SampleNamespace(string pidNamespace, int wrapperPids)
+    public static IReadOnlyList<ProcessSample> SampleNamespaceOf(int outerPid, int wrapperPids)
     {
+        if (NamespaceInit(outerPid) is not { } init) return [];
         var members = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        var queue = new Queue<int>([init.Pid]);
+        while (queue.Count > 0)
         {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            if (PidNamespaceOf(pid) != pidNamespace) continue;
+            var pid = queue.Dequeue();
+            // A pid recycled into another namespace between two reads is not ours.
+            if (PidNamespaceOf(pid) != init.Namespace) continue;
             if (InnermostPid(pid) is { } inner && inner > wrapperPids) members.Add(pid);
+            foreach (var child in ChildrenOf(pid)) queue.Enqueue(child);
         }
         return Sample(members);
+    }
+
+    // Kernels built without CONFIG_PROC_CHILDREN have no children files: then children are found by a scan of /proc.
+    private static readonly bool HasChildrenFiles = File.Exists($"/proc/{Environment.ProcessId}/task/{Environment.ProcessId}/children");
+
+    /// <summary>The children of every thread of <paramref name="pid"/> (/proc/pid/task/*/children); empty once it is gone.</summary>
+    private static List<int> ChildrenOf(int pid)
+    {
+        if (!HasChildrenFiles) return DescendantsWithDepth(pid).Where(d => d.Depth == 1).Select(d => d.Pid).ToList();
+        var children = new List<int>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                foreach (var field in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    if (int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out var child)) children.Add(child);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Exited while we looked.
+        }
+        return children;
     }
 
     private static string? PidNamespaceOf(int pid)

@@ -38,16 +38,29 @@ public sealed class RunningProcess : IAsyncDisposable
 
     private RunningProcess(ProcessCommand command)
     {
-        var cli = command.ToCliCommand()
-            .WithStandardInputPipe(PipeSource.Create(CopyStdinAsync))
-            .WithStandardOutputPipe(PipeTarget.Create((stream, _) => PumpAsync(stream, OutputStream.Stdout)))
-            .WithStandardErrorPipe(PipeTarget.Create((stream, _) => PumpAsync(stream, OutputStream.Stderr)));
         if (command.Stdin is { } text) stdin.Writer.TryWrite(Encoding.UTF8.GetBytes(text));
         if (command.CloseStdinAfterInput) stdin.Writer.TryComplete();
         try
         {
-            // CliWrap starts the process synchronously inside ExecuteAsync: on the spawn thread (see SpawnThread).
-            var task = SpawnThread.Run(() => cli.ExecuteAsync(command.ConfigureStartInfo, OnStarted, kill.Token));
+            // CliWrap starts the process synchronously inside ExecuteAsync: on the spawn thread (see SpawnThread), which
+            // also opens the inherited files just before and closes them right after, so no other start of ours gets them.
+            var task = SpawnThread.Run(() =>
+            {
+                var descriptors = new List<int>();
+                try
+                {
+                    foreach (var file in command.InheritedFiles) descriptors.Add(file.OpenForChild());
+                    return command.ToCliCommand(descriptors)
+                        .WithStandardInputPipe(PipeSource.Create(CopyStdinAsync))
+                        .WithStandardOutputPipe(PipeTarget.Create((stream, _) => PumpAsync(stream, OutputStream.Stdout)))
+                        .WithStandardErrorPipe(PipeTarget.Create((stream, _) => PumpAsync(stream, OutputStream.Stderr)))
+                        .ExecuteAsync(command.ConfigureStartInfo, OnStarted, kill.Token);
+                }
+                finally
+                {
+                    foreach (var descriptor in descriptors) NativeMethods.close(descriptor);
+                }
+            });
             Pid = task.ProcessId;
             Completion = FinishAsync(task);
         }

@@ -13,6 +13,7 @@ internal static class SpawnThread
 
     static SpawnThread()
     {
+        if (OperatingSystem.IsLinux()) NativeMethods.CloseInheritedDescriptorsOnExec();
         new Thread(() =>
         {
             foreach (var action in Work.GetConsumingEnumerable()) action();

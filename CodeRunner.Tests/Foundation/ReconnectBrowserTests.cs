@@ -103,6 +103,20 @@ public sealed class ReconnectBrowserTests : IAsyncLifetime
         server.WaitForExit();
     }
 
+    /// <summary>
+    /// SIGTERM, as a service manager stops it: the server unmounts its sandbox path view (bind mounts of the data dir) on the way
+    /// out. A killed server leaves them behind, and every later bwrap start on this machine reads the longer mount table.
+    /// </summary>
+    private async Task StopServerGracefullyAsync()
+    {
+        if (server is null || server.HasExited) return;
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+            await kill!.WaitForExitAsync();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try { await server.WaitForExitAsync(patience.Token); }
+        catch (OperationCanceledException) { StopServer(); }
+    }
+
     /// <summary>CodeRunner.Web's own build output, same configuration as this test assembly.</summary>
     private static string WebProjectOutput()
     {
@@ -120,7 +134,7 @@ public sealed class ReconnectBrowserTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        StopServer();
+        await StopServerGracefullyAsync();
         if (browser is not null) await browser.DisposeAsync();
         playwright?.Dispose();
         data.Dispose();

@@ -1,5 +1,6 @@
 using CodeRunner.Sandbox.Execution;
 using CodeRunner.Sandbox.Isolation;
+using CodeRunner.Sandbox.Processes;
 
 namespace CodeRunner.Tests.Sandbox;
 
@@ -211,6 +212,116 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_program_inherits_no_descriptor_but_stdin_stdout_and_stderr()
+    {
+        sandbox.RequireBubblewrap();
+        // bwrap gets the seccomp program as an inherited descriptor and must close it before the program starts;
+        // descriptors the host process inherited from whoever started it (here the test host's pipes) must not arrive either.
+        const string code = """
+            import os
+            def is_open(fd):
+                try:
+                    os.fstat(fd)
+                    return True
+                except OSError:
+                    return False
+            # GNU time's report (its --output file) is the one descriptor the chain itself leaves open.
+            print('open', [os.readlink(f'/proc/self/fd/{fd}') for fd in range(3, 1024) if is_open(fd) and os.readlink(f'/proc/self/fd/{fd}') != '/sandbox/.coderunner-usage'])
+            """;
+
+        // Above the warm pool's ceiling: a cold start.
+        var cold = await sandbox.RunAsync(sandbox.Request(code, SandboxFixture.ShortLimits with { MaxOpenFiles = 4097 }));
+        Assert.True(await sandbox.WaitForWarmSandboxAsync(), "the warm pool did not fill");
+        var warm = await sandbox.RunAsync(sandbox.Request(code));
+
+        Assert.True(cold.Result.Status == RunStatus.Success, cold.ToString());
+        Assert.True(cold.Stdout == "open []\n", cold.ToString());
+        Assert.True(warm.Result.Status == RunStatus.Success, warm.ToString());
+        Assert.True(warm.Stdout == "open []\n", warm.ToString());
+    }
+
+    [Fact]
+    public async Task A_run_started_by_root_runs_as_the_sandbox_user_with_no_other_group()
+    {
+        sandbox.RequireBubblewrap();
+        var isolation = sandbox.Runner.Isolation;
+        if (!isolation.DropToUnprivilegedUser) return; // not root: there is nothing to drop (the test suite runs as root here)
+        const string code = "import os\nprint(os.getresuid(), os.getresgid(), sorted(set(os.getgroups())))";
+        var expected = $"({isolation.SandboxUid}, {isolation.SandboxUid}, {isolation.SandboxUid}) ({isolation.SandboxGid}, {isolation.SandboxGid}, {isolation.SandboxGid}) ";
+
+        // Cold (above the pool's ceiling) and warm: both start the same way.
+        var cold = await sandbox.RunAsync(sandbox.Request(code, SandboxFixture.ShortLimits with { MaxOpenFiles = 4097 }));
+        var warm = await sandbox.RunAsync(sandbox.Request(code));
+
+        foreach (var run in new[] { cold, warm })
+        {
+            Assert.True(run.Result.Status == RunStatus.Success, run.ToString());
+            Assert.StartsWith(expected, run.Stdout);
+            Assert.True(run.Stdout.TrimEnd().EndsWith("[]", StringComparison.Ordinal) || run.Stdout.TrimEnd().EndsWith($"[{isolation.SandboxGid}]", StringComparison.Ordinal), run.Stdout);
+        }
+    }
+
+    [Fact]
+    public void Without_setpriv_the_command_is_started_as_the_sandbox_user_and_with_setpriv_it_is_not()
+    {
+        var settings = new IsolationSettings(true, "/usr/bin/bwrap", "/usr/bin/prlimit", "/usr/bin/setpriv", true, 65534, 65534, 256);
+        var launch = new SandboxLaunch("/tmp/work", "/usr/bin/python3", [], new RunLimits(), ["main.py"]);
+
+        var bySetpriv = BubblewrapIsolation.BuildCommandLine(launch, settings);
+        var byName = BubblewrapIsolation.BuildCommandLine(launch, settings with { SandboxUserName = "nobody" });
+
+        Assert.Equal("/usr/bin/setpriv", bySetpriv.Arguments[0]);
+        Assert.Null(bySetpriv.ToProcessCommand().UserName);
+        Assert.Equal("/usr/bin/bwrap", byName.Arguments[0]);
+        Assert.Equal("nobody", byName.ToProcessCommand().UserName);
+        // .NET enters the start directory after dropping to the user, who cannot enter a run's host directories: bwrap --chdir does it.
+        Assert.Equal("/", byName.ToProcessCommand("/tmp/work").WorkingDirectory);
+        Assert.Equal("/tmp/work", bySetpriv.ToProcessCommand("/tmp/work").WorkingDirectory);
+        // Without bwrap nothing would change into the work dir: setpriv then.
+        Assert.Equal("/usr/bin/setpriv", BubblewrapIsolation.BuildCommandLine(launch, settings with { UseBubblewrap = false, SandboxUserName = "nobody" }).Arguments[0]);
+        // Not root: neither.
+        Assert.Equal("/usr/bin/bwrap", BubblewrapIsolation.BuildCommandLine(launch, settings with { DropToUnprivilegedUser = false, SandboxUserName = "nobody" }).Arguments[0]);
+        Assert.Null(BubblewrapIsolation.BuildCommandLine(launch, settings with { DropToUnprivilegedUser = false, SandboxUserName = "nobody" }).UserName);
+    }
+
+    [Fact]
+    public void The_seccomp_program_handed_to_a_child_is_sealed_and_each_start_reads_it_from_the_start()
+    {
+        var program = SeccompFilter.ForCurrentArchitecture()!;
+        var file = new InheritedFile.Data(program);
+        var first = file.OpenForChild();
+        var second = file.OpenForChild();
+        try
+        {
+            using (var reader = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(first, ownsHandle: false), FileAccess.Read))
+            {
+                var head = new byte[16];
+                reader.ReadExactly(head);
+            }
+            // The second descriptor has its own offset: it still reads the whole program.
+            using var buffer = new MemoryStream();
+            using (var reader = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(second, ownsHandle: false), FileAccess.Read)) reader.CopyTo(buffer);
+            Assert.Equal(program, buffer.ToArray());
+            // Reopening it for writing (as a child holding it could, through /proc) cannot change it.
+            Assert.ThrowsAny<Exception>(() =>
+            {
+                using var writer = new FileStream($"/proc/self/fd/{first}", FileMode.Open, FileAccess.Write);
+                writer.Write(new byte[8]);
+                writer.Flush();
+            });
+        }
+        finally
+        {
+            foreach (var fd in new[] { first, second }) Close(fd);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int close(int fd);
+
+    private static void Close(int fd) => close(fd);
+
+    [Fact]
     public void The_filter_kills_foreign_architectures_and_is_applied_to_every_bwrap_command()
     {
         var program = SeccompFilter.ForCurrentArchitecture();
@@ -221,7 +332,8 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
         var commandLine = BubblewrapIsolation.BuildCommandLine(new SandboxLaunch("/tmp/work", "/usr/bin/python3", [], new RunLimits(), ["main.py"]), settings);
 
         Assert.Contains("--disable-userns", commandLine.Arguments);
-        Assert.Equal("3", commandLine.Arguments[commandLine.Arguments.ToList().IndexOf("--seccomp") + 1]);
-        Assert.Single(commandLine.Files);
+        var file = Assert.Single(commandLine.Files);
+        Assert.Equal(commandLine.Arguments.ToList().IndexOf("--seccomp") + 1, file.ArgumentIndex);
+        Assert.Equal(InheritedFile.Placeholder, commandLine.Arguments[file.ArgumentIndex]);
     }
 }

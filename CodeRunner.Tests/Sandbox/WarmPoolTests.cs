@@ -35,6 +35,30 @@ public sealed class WarmPoolTests(SandboxFixture sandbox) : IClassFixture<Sandbo
         Assert.Single(run.Stderr.Split('\n'), line => line.TrimStart().StartsWith("File ", StringComparison.Ordinal));
     }
 
+    /// <summary>The warm bootstrap leaves with os._exit: everything the interpreter's own shutdown shows must still happen.</summary>
+    [Theory]
+    [InlineData("import sys\nprint('a')\nsys.exit(3)")]
+    [InlineData("import sys\nsys.exit('bye')")]
+    [InlineData("import sys\nprint('x', end='')\nsys.exit(None)")]
+    [InlineData("import sys\nsys.exit(256 + 7)")]
+    [InlineData("import atexit\natexit.register(lambda: print('at exit'))\nprint('main')")]
+    [InlineData("import threading, time\ndef late():\n    time.sleep(0.2)\n    print('thread done')\nthreading.Thread(target=late).start()\nprint('main done')")]
+    [InlineData("import sys\nsys.stdout.write('no newline')\nsys.stderr.write('err no newline')")]
+    [InlineData("class Noisy:\n    def __del__(self):\n        print('finalized')\nkeep = Noisy()\nprint('main')")]
+    [InlineData("out = open('kept.txt', 'w')\nout.write('x' * 10)\nimport helper\nprint('main')")]
+    public async Task A_pooled_run_ends_exactly_as_a_cold_start(string code)
+    {
+        var files = new Dictionary<string, string> { ["helper.py"] = "log = open('helper.txt', 'w')\nlog.write('y' * 20)\n" };
+        var cold = await sandbox.RunAsync(sandbox.Request(code) with { Limits = SandboxFixture.ShortLimits with { MaxOpenFiles = 4097 }, SupportFiles = files });
+        var warm = await RunWarmAsync(sandbox.Request(code) with { SupportFiles = files });
+
+        Assert.Equal(cold.Result.Status, warm.Result.Status);
+        Assert.Equal(cold.Result.ExitCode, warm.Result.ExitCode);
+        Assert.Equal(cold.Stdout, warm.Stdout);
+        Assert.Equal(cold.Stderr, warm.Stderr);
+        Assert.Equal(cold.Result.Artifacts.Select(a => (a.Name, a.SizeBytes)).OrderBy(a => a.Name), warm.Result.Artifacts.Select(a => (a.Name, a.SizeBytes)).OrderBy(a => a.Name));
+    }
+
     [Fact]
     public async Task Syntax_error_in_a_pooled_run_reads_as_in_a_cold_start()
     {

@@ -21,6 +21,7 @@ public static class WebServiceCollectionExtensions
     public static IServiceCollection AddCodeRunnerWeb(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddWebEncoders(options => options.TextEncoderSettings = PageEncoding.Settings);
         services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
@@ -29,6 +30,7 @@ public static class WebServiceCollectionExtensions
         });
         services.AddTransient<MudLocalizer, MudTranslations>();     // MudBlazor's own texts from our resx (zh-CN, en-US)
         services.AddScoped<ThemeState>();
+        services.AddSingleton<ThemeMarkup>();
         services.AddSingleton<CodeRunner.Web.Community.PopularTagsCache>();
         services.AddScoped<CodeRunner.Web.Components.Shared.ViewerTimeZone>();
         services.AddLocalization(options => options.ResourcesPath = "Resources");

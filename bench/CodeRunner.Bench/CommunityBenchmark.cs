@@ -104,7 +104,7 @@ public static class CommunityBenchmark
                     if (i >= Warmup) samples.Add(clock.Elapsed.TotalMilliseconds);
                 }
                 samples.Sort();
-                Console.WriteLine($"{name,-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
+                Console.WriteLine($"{name,-52} {Samples.Percentile(samples, 0.50),8:F2} {Samples.Percentile(samples, 0.95),8:F2}");
                 plans.Add((name, await ExplainAsync(dbPath, recorder.Commands)));
             }
 
@@ -163,26 +163,31 @@ public static class CommunityBenchmark
             ("GET /community/posts/{random} (post page)", () => $"/community/posts/{1 + random.Next(100, sizes.Posts)}"),
             ($"GET /community/posts/{seeded.BusiestPostId} (busiest post)", () => $"/community/posts/{seeded.BusiestPostId}"),
         };
-        async Task<double> GetAsync(string url)
+        async Task GetAsync(string url)
         {
-            var clock = Stopwatch.StartNew();
             using var response = await client.GetAsync(url);
             await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}");
-            return clock.Elapsed.TotalMilliseconds;
         }
         // Warm every page before timing any: a server that has run for a while has the whole request path tiered up by the
         // JIT. With a few warm-up requests per page, the first pages timed ran partly in tier-0 code and the numbers said
         // more about when the JIT caught up than about the page.
         for (var round = 0; round < PageWarmupRounds; round++)
             foreach (var (_, url) in pages) await GetAsync(url());
-        Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8}   (n={Iterations} each, after {PageWarmupRounds} warm-up rounds of all pages)");
+        // Per page, over the timed requests (app and in-memory client together): the process's CPU time, and the bytes
+        // allocated (which does not move with the neighbours' load at all, and is what the GC has to collect).
+        Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8} {"CPU ms",8} {"alloc KB",9}   (n={Iterations} each, after {PageWarmupRounds} warm-up rounds of all pages)");
+        using var process = Process.GetCurrentProcess();
         foreach (var (name, url) in pages)
         {
-            var samples = new List<double>();
-            for (var i = 0; i < Iterations; i++) samples.Add(await GetAsync(url()));
-            samples.Sort();
-            Console.WriteLine($"{name,-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
+            process.Refresh();
+            var cpuBefore = process.TotalProcessorTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var samples = await Samples.TimeAsync(() => GetAsync(url()), warmup: 0, Iterations);
+            process.Refresh();
+            var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / Iterations;
+            var allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / Iterations;
+            Console.WriteLine($"{name,-52} {Samples.Percentile(samples, 0.50),8:F2} {Samples.Percentile(samples, 0.95),8:F2} {cpu,8:F2} {allocated,9:F0}");
         }
     }
 
@@ -217,7 +222,7 @@ public static class CommunityBenchmark
             if (i >= Warmup) samples.Add(clock.Elapsed.TotalMilliseconds);
         }
         samples.Sort();
-        Console.WriteLine($"\n{$"Markdown→HTML, uncached: busiest post + {comments.Count} comments on page 1",-52} {Percentile(samples, 0.50),8:F2} {Percentile(samples, 0.95),8:F2}");
+        Console.WriteLine($"\n{$"Markdown→HTML, uncached: busiest post + {comments.Count} comments on page 1",-52} {Samples.Percentile(samples, 0.50),8:F2} {Samples.Percentile(samples, 0.95),8:F2}");
     }
 
     private sealed class PagesAppFactory(string dataDirectory) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<CodeRunner.Web.Components.App>
@@ -230,13 +235,12 @@ public static class CommunityBenchmark
         }
     }
 
-    /// <summary>What the post page loads: the post, its comment threads, and the view count.</summary>
+    /// <summary>What the post page loads when it is opened: the post and its first page of comment threads.</summary>
     private static async Task PostPageAsync(IServiceProvider services, UserRef viewer, int postId)
     {
         try
         {
-            await services.GetRequiredService<PostService>().GetAsync(viewer, postId);
-            await services.GetRequiredService<CommentService>().ListAsync(viewer, postId);
+            await services.GetRequiredService<PostService>().GetWithCommentsAsync(viewer, postId);
         }
         catch (NotFoundError)
         {
@@ -288,8 +292,6 @@ public static class CommunityBenchmark
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     private sealed record RecordedCommand(string Sql, List<(string Name, object? Value)> Parameters);
 

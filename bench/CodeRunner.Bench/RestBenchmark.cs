@@ -37,7 +37,16 @@ public static class RestBenchmark
         try
         {
             var settings = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
-            await using var app = new BenchAppFactory(data, settings);
+            // The bench user (level 4: no daily quota) may have 16 API runs at once, and the machine 16 sandboxes; arguments override.
+            var appSettings = new Dictionary<string, string>
+            {
+                ["Execution:MaxConcurrentRuns"] = Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Api:RateLimitPerMinute"] = "1000000",
+            };
+            foreach (var (key, value) in settings) appSettings[key] = value;
+            // An array setting would be appended to the defaults, not replace them.
+            await using var app = new BenchApp(data, appSettings,
+                services => services.PostConfigure<ExecutionOptions>(o => o.ParallelApiRunsByLevel = [.. o.ParallelApiRunsByLevel.Select(_ => Concurrency)]));
             app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
             app.StartServer();
             var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -47,17 +56,23 @@ public static class RestBenchmark
             foreach (var (key, value) in settings) Console.WriteLine($"setting {key}={value}");
 
             using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CreateApiKeyAsync(app));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await app.CreateApiKeyAsync("restbench"));
 
+            // Steady state first: what a server that has been up a while runs (see Samples.WarmUntilCompiledAsync).
+            var compiled = await Samples.WarmUntilCompiledAsync(async () =>
+            {
+                for (var i = 0; i < Warmup; i++) await ExecuteAsync(http);
+                await ThroughputAsync(() => ExecuteAsync(http));
+            });
+            Console.WriteLine($"warm-up rounds ({Warmup} calls one at a time + {Concurrency * RunsPerWorker} at {Concurrency} at once), methods JIT-compiled in each: {string.Join(" ", compiled)}");
+            var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
             var bare = await Samples.TimeAsync(() => BarePythonAsync(python), Warmup, Iterations);
             var rest = await Samples.TimeAsync(() => ExecuteAsync(http), Warmup, Iterations);
             Console.WriteLine($"bare python3 -c start:   p50 {Samples.Percentile(bare, 0.50),7:F2} ms  p95 {Samples.Percentile(bare, 0.95),7:F2} ms  (n={bare.Count})");
             Console.WriteLine($"REST hello world:        p50 {Samples.Percentile(rest, 0.50),7:F2} ms  p95 {Samples.Percentile(rest, 0.95),7:F2} ms  (n={rest.Count})");
             Console.WriteLine($"REST p50 / bare p50:     {Samples.Percentile(rest, 0.50) / Samples.Percentile(bare, 0.50),7:F2}x  (target <= 1.0x)");
 
-            // One round each first, not counted: the app's code under concurrency is still being compiled at tier 1 (steady state is what a server runs at).
             await ThroughputAsync(() => BarePythonAsync(python));
-            await ThroughputAsync(() => ExecuteAsync(http));
             var (bareRate, bareCpu) = await ThroughputAsync(() => BarePythonAsync(python));
             var (restRate, restCpu) = await ThroughputAsync(() => ExecuteAsync(http));
             Console.WriteLine($"bare spawns/s at {Concurrency}:     {bareRate,7:F1}   CPU per spawn: {bareCpu}");
@@ -67,6 +82,7 @@ public static class RestBenchmark
             Console.WriteLine(pool.Enabled
                 ? $"warm pool: {pool.WarmRuns} runs warm, {pool.ColdRuns} cold; {pool.Ready} ready, idle memory {pool.IdleMemoryBytes / (1024.0 * 1024.0):F1} MB"
                 : "warm pool: off");
+            Console.WriteLine($"methods JIT-compiled while measuring: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore}");
             Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
             return 0;
         }
@@ -97,13 +113,9 @@ public static class RestBenchmark
     private static async Task<(double Rate, CpuPerRun Cpu)> ThroughputAsync(Func<Task> action)
     {
         var total = Concurrency * RunsPerWorker;
-        var next = 0;
         var before = CpuTimes.Read();
         var stopwatch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
-        {
-            while (Interlocked.Increment(ref next) <= total) await action();
-        })));
+        await Samples.ConcurrentlyAsync(action, Concurrency, total);
         var rate = total / stopwatch.Elapsed.TotalSeconds;
         var after = CpuTimes.Read();
         return (rate, new CpuPerRun((after.OwnMs - before.OwnMs) / total, (after.ChildrenMs - before.ChildrenMs) / total));
@@ -127,35 +139,6 @@ public static class RestBenchmark
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             double Ticks(int field) => double.Parse(fields[field - 3], System.Globalization.CultureInfo.InvariantCulture);
             return new CpuTimes((Ticks(14) + Ticks(15)) * TickMs, (Ticks(16) + Ticks(17)) * TickMs);
-        }
-    }
-
-    private static async Task<string> CreateApiKeyAsync(BenchAppFactory app)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        var user = new AppUser { UserName = "restbench", Email = "restbench@example.test", Level = 4, CreatedAt = DateTime.UtcNow };
-        var result = await users.CreateAsync(user, "Bench-Pass-123");
-        if (!result.Succeeded) throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
-        var keys = scope.ServiceProvider.GetRequiredService<ApiKeyService>();
-        var created = await keys.CreateAsync(new UserRef(user.Id, user.UserName, IsAdmin: false, Level: 4), "bench");
-        return created.Secret;
-    }
-
-    // Any type of the web assembly names the entry point (the bench has its own top-level Program).
-    private sealed class BenchAppFactory(string dataDirectory, IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<CodeRunner.Web.Components.App>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseSetting("DataDirectory", dataDirectory);
-            builder.UseSetting("Admin:InitialPassword", "Bench-Admin-Pass-1");
-            // The bench user (level 4: no daily quota) may have 16 API runs at once, and the machine 16 sandboxes.
-            builder.UseSetting("Execution:MaxConcurrentRuns", Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            builder.UseSetting("Api:RateLimitPerMinute", "1000000");
-            foreach (var (key, value) in settings) builder.UseSetting(key, value);
-            // An array setting would be appended to the defaults, not replace them.
-            builder.ConfigureServices(services => services.PostConfigure<ExecutionOptions>(o => o.ParallelApiRunsByLevel = [.. o.ParallelApiRunsByLevel.Select(_ => Concurrency)]));
         }
     }
 }

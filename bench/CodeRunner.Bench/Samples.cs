@@ -20,6 +20,37 @@ internal static class Samples
         return samples;
     }
 
+    /// <summary>Runs <paramref name="action"/> <paramref name="total"/> times, <paramref name="concurrency"/> at once.</summary>
+    public static Task ConcurrentlyAsync(Func<Task> action, int concurrency, int total)
+    {
+        var next = 0;
+        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) <= total) await action();
+        })));
+    }
+
+    /// <summary>
+    /// Repeats <paramref name="round"/> until .NET stops compiling new code for it: a server that has been up a while runs
+    /// its hot paths at tier 1, while a fresh process spends its first minutes re-compiling them (tier 0 → instrumented →
+    /// tier 1) on the same cores. Done when a round compiles fewer than <paramref name="quietMethods"/> methods, or after
+    /// <paramref name="maxRounds"/>. Returns the methods each round compiled, to print.
+    /// </summary>
+    public static async Task<IReadOnlyList<long>> WarmUntilCompiledAsync(Func<Task> round, int maxRounds = 12, long quietMethods = 25)
+    {
+        var compiled = new List<long>();
+        for (var i = 0; i < maxRounds; i++)
+        {
+            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            await round();
+            // Tier-1 compiles run on a background thread after a call-counting delay: let them land before counting.
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            compiled.Add(System.Runtime.JitInfo.GetCompiledMethodCount() - before);
+            if (compiled[^1] < quietMethods) break;
+        }
+        return compiled;
+    }
+
     /// <summary>The value at rank floor(p·n) of <paramref name="values"/> (NaN left out), capped at the largest; NaN when there are none.</summary>
     public static double Percentile(IEnumerable<double> values, double p)
     {

@@ -36,22 +36,22 @@ public static class SandboxBenchmark
             var bare = new ProcessCommand(python, ["-u", script]);
 
             var bareMs = await MedianAsync(async () => await CommandRunner.ExecuteBufferedAsync(bare));
+            var before = runner.WarmPool;
             var sandboxMs = await MedianAsync(async () => await RunOnceAsync(runner, python));
+            var after = runner.WarmPool;
             Console.WriteLine($"bare python start:   median {bareMs,7:F2} ms");
-            Console.WriteLine($"sandboxed run:       median {sandboxMs,7:F2} ms");
+            Console.WriteLine($"sandboxed run:       median {sandboxMs,7:F2} ms (one at a time: {after.WarmRuns - before.WarmRuns} warm, {after.ColdRuns - before.ColdRuns} cold)");
             Console.WriteLine($"ratio {sandboxMs / bareMs:F2}x, overhead {sandboxMs - bareMs:F2} ms per run (target <= 15 ms)");
 
             foreach (var concurrency in new[] { 1, 4, 16 })
             {
-                var total = concurrency * 8;
-                var stopwatch = Stopwatch.StartNew();
-                var next = 0;
-                await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-                {
-                    while (Interlocked.Increment(ref next) <= total) await RunOnceAsync(runner, python);
-                })));
-                Console.WriteLine($"concurrency {concurrency,2}: {total / stopwatch.Elapsed.TotalSeconds,7:F1} runs/s ({total} runs in {stopwatch.ElapsedMilliseconds} ms)");
+                before = runner.WarmPool;
+                var rate = await ThroughputAsync(concurrency, () => RunOnceAsync(runner, python));
+                after = runner.WarmPool;
+                Console.WriteLine($"concurrency {concurrency,2}: {rate,7:F1} runs/s ({concurrency * 8} runs, {after.WarmRuns - before.WarmRuns} warm, {after.ColdRuns - before.ColdRuns} cold)");
             }
+            var bareRate = await ThroughputAsync(16, async () => await CommandRunner.ExecuteBufferedAsync(bare));
+            Console.WriteLine($"bare at 16:     {bareRate,7:F1} spawns/s");
             var status = runner.WarmPool;
             Console.WriteLine($"runs served warm {status.WarmRuns}, cold {status.ColdRuns}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
             return 0;
@@ -60,6 +60,15 @@ public static class SandboxBenchmark
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>Runs/s of <paramref name="concurrency"/> loops sharing concurrency × 8 runs.</summary>
+    private static async Task<double> ThroughputAsync(int concurrency, Func<Task> run)
+    {
+        var total = concurrency * 8;
+        var stopwatch = Stopwatch.StartNew();
+        await Samples.ConcurrentlyAsync(run, concurrency, total);
+        return total / stopwatch.Elapsed.TotalSeconds;
     }
 
     private static async Task WaitForPoolAsync(SandboxCodeRunner runner, int size)

@@ -21,7 +21,6 @@ public static class WebBenchmark
 {
     private const int Iterations = 12;
     private const int Warmup = 3;
-    private const string Password = "Bench-Pass-123";
 
     private static string Program(string token) => $"import time\nprint('{token}', flush=True)\ntime.sleep(0.3)\nprint('done')\n";
 
@@ -31,14 +30,14 @@ public static class WebBenchmark
         Directory.CreateDirectory(data);
         try
         {
-            await using var app = new BenchAppFactory(data);
+            await using var app = new BenchApp(data);
             app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
             app.StartServer();
             var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var runner = app.Services.GetRequiredService<ICodeRunner>();
             Console.WriteLine($"app on {baseUrl}; sandbox {runner.Info.Mode}, isolated={runner.Info.IsIsolated}, python {runner.Info.PythonVersion}, {Environment.ProcessorCount} cores");
 
-            var userName = await CreateUserAsync(app);
+            var userName = (await app.CreateUserAsync("bench")).UserName!;
             var sandbox = await MeasureSandboxAsync(runner);
             var web = await MeasureBrowserAsync(baseUrl, userName);
 
@@ -89,7 +88,7 @@ public static class WebBenchmark
         var page = await browser.NewPageAsync(new() { BaseURL = baseUrl, Locale = "zh-CN", ViewportSize = new() { Width = 1360, Height = 860 } });
         await page.GotoAsync("/account/login?returnUrl=%2Frun");
         await page.Locator("#login-name").FillAsync(userName);
-        await page.Locator("#login-password").FillAsync(Password);
+        await page.Locator("#login-password").FillAsync(BenchApp.UserPassword);
         await page.Locator("button[type=submit]").ClickAsync();
         await page.Locator("#run-start:not([disabled])").WaitForAsync(new() { Timeout = 30_000 });
 
@@ -120,16 +119,6 @@ public static class WebBenchmark
         return samples;
     }
 
-    private static async Task<string> CreateUserAsync(BenchAppFactory app)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        var user = new AppUser { UserName = "bench", Email = "bench@example.test", Level = 4, CreatedAt = DateTime.UtcNow };
-        var result = await users.CreateAsync(user, Password);
-        if (!result.Succeeded) throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
-        return user.UserName;
-    }
-
     private static void Report(string label, List<Sample> samples) =>
         Console.WriteLine($"{label,-62} median first {Median(samples.Select(s => s.FirstMs)),7:F1} ms, done {Median(samples.Select(s => s.DoneMs)),7:F1} ms  (n={samples.Count})");
 
@@ -137,16 +126,5 @@ public static class WebBenchmark
     {
         var sorted = values.OrderBy(v => v).ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    // Any type of the web assembly names the entry point (the bench has its own top-level Program).
-    private sealed class BenchAppFactory(string dataDirectory) : WebApplicationFactory<CodeRunner.Web.Components.App>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseSetting("DataDirectory", dataDirectory);
-            builder.UseSetting("Admin:InitialPassword", "Bench-Admin-Pass-1");
-        }
     }
 }
