@@ -63,4 +63,29 @@ public class RunPagesLayoutBrowserTests(BrowserAppFixture fixture) : IClassFixtu
             await BrowserAppFixture.ScreenshotAsync(page, "desktop-light-run-after-toggle");
         });
     }
+
+    [Fact]
+    public async Task A_theme_switch_changes_only_the_switchers_editor_not_the_page_of_whoever_opened_an_editor_last()
+    {
+        var first = await fixture.App.CreateUserAsync(level: 1);
+        var second = await fixture.App.CreateUserAsync(level: 1);
+        var firstPage = await fixture.NewPageAsync();
+        var secondPage = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(secondPage, nameof(A_theme_switch_changes_only_the_switchers_editor_not_the_page_of_whoever_opened_an_editor_last), () =>
+            BrowserAppFixture.RunAsync(firstPage, nameof(A_theme_switch_changes_only_the_switchers_editor_not_the_page_of_whoever_opened_an_editor_last), async () =>
+            {
+                await fixture.SignInAsync(firstPage, first.UserName!, returnUrl: "/run");
+                await firstPage.Locator("#run-start:not([disabled])").WaitForAsync();
+                // The second person's editor is created last (BlazorMonaco's static JS runtime would now point at their circuit).
+                await fixture.SignInAsync(secondPage, second.UserName!, returnUrl: "/run");
+                await secondPage.Locator("#run-start:not([disabled])").WaitForAsync();
+                await secondPage.Locator(".monaco-editor.vs").First.WaitForAsync();
+
+                await firstPage.Locator("#theme-toggle").ClickAsync();
+                await firstPage.Locator(".monaco-editor.vs-dark").First.WaitForAsync();
+                // Give a stray theme call time to reach the other page before looking at it.
+                await firstPage.WaitForTimeoutAsync(500);
+                Assert.Equal(0, await secondPage.Locator(".monaco-editor.vs-dark").CountAsync());
+            }));
+    }
 }

@@ -145,7 +145,7 @@ public partial class RunPage : IAsyncDisposable
         await module.InvokeAsync<bool>("persistEditor", EditorId, StorageKey);
         await editor.AddCommand((int)KeyMod.CtrlCmd | (int)KeyCode.Enter, _ => InvokeAsync(RunAsync));
         // The OS preference may have arrived after the editor was constructed.
-        await BlazorMonaco.Editor.Global.SetTheme(ThemeState.MonacoTheme);
+        await MonacoThemes.ApplyAsync(JS, ThemeState.MonacoTheme);
         if (int.TryParse(await module.InvokeAsync<string?>("getPreference", "coderunner.run.fontSize"), out var size) && FontSizes.Contains(size))
         {
             fontSize = size;
@@ -160,7 +160,7 @@ public partial class RunPage : IAsyncDisposable
     {
         try
         {
-            await BlazorMonaco.Editor.Global.SetTheme(ThemeState.MonacoTheme);
+            await MonacoThemes.ApplyAsync(JS, ThemeState.MonacoTheme);
         }
         catch (JSException exception)
         {
