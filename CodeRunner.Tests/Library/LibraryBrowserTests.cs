@@ -21,7 +21,7 @@ public class LibraryBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
             await fixture.SignInAsync(page, user.UserName!, returnUrl: "/library");
             await page.Locator("#new-snippet").ClickAsync();
             // The dialog's first render is done (its editor comes last), so its late title focus cannot take over a later field mid-fill.
-            await page.Locator("#snippet-editor-panel .monaco-editor").WaitForAsync();
+            await page.Locator("#snippet-editor-panel .monaco-editor").First.WaitForAsync();
             await page.Locator("#snippet-title").FillAsync("斐波那契");
             await page.Locator("#snippet-tags").FillAsync("Math, 递归");
             await page.Locator("#snippet-description").FillAsync("打印前十项");
@@ -54,7 +54,7 @@ public class LibraryBrowserTests(BrowserAppFixture fixture) : IClassFixture<Brow
 
             // Edit: title and public switch.
             await card.Locator(".edit-snippet").ClickAsync();
-            await page.Locator("#snippet-editor-panel .monaco-editor").WaitForAsync();
+            await page.Locator("#snippet-editor-panel .monaco-editor").First.WaitForAsync();
             await page.Locator("#snippet-title").FillAsync("斐波那契数列");
             await page.Locator("#snippet-public").CheckAsync();
             await page.Locator("#snippet-save").ClickAsync();
