@@ -59,6 +59,22 @@ public sealed class WarmPoolTests(SandboxFixture sandbox) : IClassFixture<Sandbo
         Assert.Equal(cold.Result.Artifacts.Select(a => (a.Name, a.SizeBytes)).OrderBy(a => a.Name), warm.Result.Artifacts.Select(a => (a.Name, a.SizeBytes)).OrderBy(a => a.Name));
     }
 
+    /// <summary>The claim header carries the environment as NUL-separated fields: values with '=', newlines and Chinese arrive whole.</summary>
+    [Fact]
+    public async Task A_pooled_run_gets_the_same_environment_as_a_cold_start()
+    {
+        const string code = "import os, gc\nfor k in sorted(os.environ):\n    print(repr(k), repr(os.environ[k]))\nprint(gc.isenabled())";
+        var variables = new Dictionary<string, string> { ["ODD_VALUE"] = "a=b\nc; 中文 \t", ["EMPTY"] = "", ["PYTHONPATH"] = "lib:more" };
+        var cold = await sandbox.RunAsync(sandbox.Request(code) with { Limits = SandboxFixture.ShortLimits with { MaxOpenFiles = 4097 }, EnvironmentVariables = variables });
+        var warm = await RunWarmAsync(sandbox.Request(code) with { EnvironmentVariables = variables });
+
+        Assert.Equal(RunStatus.Success, warm.Result.Status);
+        Assert.Contains("'ODD_VALUE' 'a=b\\nc; 中文 \\t'", warm.Stdout);
+        Assert.Contains("'EMPTY' ''", warm.Stdout);
+        Assert.EndsWith("True\n", warm.Stdout);
+        Assert.Equal(cold.Stdout, warm.Stdout);
+    }
+
     [Fact]
     public async Task Syntax_error_in_a_pooled_run_reads_as_in_a_cold_start()
     {
