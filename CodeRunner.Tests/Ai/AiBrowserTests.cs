@@ -1,4 +1,6 @@
 using System.Net;
+using CodeRunner.Core.Ai;
+using Microsoft.Extensions.DependencyInjection;
 using CodeRunner.Tests.Execution;
 using CodeRunner.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -88,5 +90,40 @@ public class AiBrowserTests(AiBrowserFixture fixture) : IClassFixture<AiBrowserF
             Assert.Equal("2", (await page.Locator("#usage-ai tbody tr").First.Locator("td").Nth(1).InnerTextAsync()).Trim());
         });
         Assert.Contains(fixture.Server.Requests, r => r.Messages.Contains("写一个打印问候语的程序") && r.Messages.Contains("original program"));
+    }
+
+    /// <summary>
+    /// Applying asks only this page's browser about its editor: someone else opened an editor afterwards and left, and
+    /// BlazorMonaco's TextModel calls would have gone to their closed circuit (the apply never arrived).
+    /// </summary>
+    [Fact]
+    public async Task Applying_works_after_someone_else_opened_an_editor_and_left()
+    {
+        var user = await fixture.App.CreateUserAsync(level: 2);
+        var other = await fixture.App.CreateUserAsync(level: 2);
+        await fixture.App.WithScopeAsync(sp => sp.GetRequiredService<AiProviderService>().CreateAsync(CodeRunnerAppFactory.RefOf(user),
+            new AiProviderEdit { Name = "本地", Provider = AiProviderKinds.OpenAI, Model = "coder", BaseUrl = fixture.Server.V1, ApiKey = FakeOpenAiServer.ApiKey, Temperature = 0.2, MaxTokens = 2048 }));
+        var page = await fixture.NewPageAsync();
+        await BrowserAppFixture.RunAsync(page, nameof(Applying_works_after_someone_else_opened_an_editor_and_left), async () =>
+        {
+            await fixture.SignInAsync(page, user.UserName!, returnUrl: "/run");
+            await page.Locator("#run-start:not([disabled])").WaitForAsync();
+            await RunPageBrowserTests.TypeCodeAsync(page, "print('original program')\n");
+
+            var otherPage = await fixture.NewPageAsync();
+            await BrowserAppFixture.RunAsync(otherPage, "ai-other-editor", async () =>
+            {
+                await fixture.SignInAsync(otherPage, other.UserName!, returnUrl: "/run");
+                await otherPage.Locator("#run-start:not([disabled])").WaitForAsync();
+            });
+
+            await page.Locator("#ai-assistant-toggle").ClickAsync();
+            await page.Locator("#ai-prompt").FillAsync("写一个打印问候语的程序");
+            await page.Locator("#ai-generate:not([disabled])").ClickAsync();
+            await page.Locator("#ai-answer[data-state=done]").WaitForAsync();
+            await page.Locator("#ai-apply").ClickAsync();
+            await page.Locator(".monaco-editor .view-lines").First.GetByText("hello from the assistant").WaitForAsync(new() { Timeout = 15_000 });
+            Assert.DoesNotContain("original program", await page.Locator(".monaco-editor .view-lines").First.InnerTextAsync());
+        });
     }
 }

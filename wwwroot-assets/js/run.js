@@ -28,6 +28,19 @@ export function persistEditor(editorId, key) {
   return true;
 }
 
+/**
+ * Replaces the editor's whole text as one undo step (the assistant's "apply"). Here rather than through BlazorMonaco's
+ * TextModel, whose calls go through a JS runtime shared by every circuit (whoever created an editor last).
+ */
+export function replaceCode(editorId, text) {
+  const editor = findEditor(editorId);
+  if (!editor) return false;
+  editor.pushUndoStop();
+  editor.executeEdits('ai-assistant', [{ range: editor.getModel().getFullModelRange(), text, forceMoveMarkers: true }]);
+  editor.pushUndoStop();
+  return true;
+}
+
 export function prefersDark() {
   return window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
 }

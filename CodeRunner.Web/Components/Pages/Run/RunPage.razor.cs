@@ -320,11 +320,8 @@ public partial class RunPage : IAsyncDisposable
 
     private async Task ApplyAssistantCodeAsync(string code)
     {
-        if (!editorReady) return;
-        var range = await (await editor.GetModel()).GetFullModelRange();
-        await editor.PushUndoStop();
-        await editor.ExecuteEdits("ai-assistant", [new IdentifiedSingleEditOperation { Range = range, Text = code, ForceMoveMarkers = true }], (List<BlazorMonaco.Selection>?)null);
-        await editor.PushUndoStop();
+        if (!editorReady || module is null) return;
+        await module.InvokeAsync<bool>("replaceCode", EditorId, code);
     }
 
     private async Task RerunFromAssistantAsync(string? environment)
