@@ -172,11 +172,18 @@ public static class CommunityBenchmark
         // Warm every page before timing any: a server that has run for a while has the whole request path tiered up by the
         // JIT. With a few warm-up requests per page, the first pages timed ran partly in tier-0 code and the numbers said
         // more about when the JIT caught up than about the page.
-        for (var round = 0; round < PageWarmupRounds; round++)
-            foreach (var (_, url) in pages) await GetAsync(url());
+        // Then keep going until the JIT is quiet (Samples.WarmUntilCompiledAsync, as the REST benches): with tiered PGO the
+        // background compiler was still re-compiling hot paths after the fixed rounds, on the same two cores the timed pages ran on.
+        var compiled = await Samples.WarmUntilCompiledAsync(async () =>
+        {
+            for (var round = 0; round < PageWarmupRounds; round++)
+                foreach (var (_, url) in pages) await GetAsync(url());
+        });
+        Console.WriteLine($"warm-up ({PageWarmupRounds} rounds of all pages each), methods JIT-compiled in each: {string.Join(" ", compiled)}");
+        var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         // Per page, over the timed requests (app and in-memory client together): the process's CPU time, and the bytes
         // allocated (which does not move with the neighbours' load at all, and is what the GC has to collect).
-        Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8} {"CPU ms",8} {"alloc KB",9}   (n={Iterations} each, after {PageWarmupRounds} warm-up rounds of all pages)");
+        Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8} {"CPU ms",8} {"alloc KB",9}   (n={Iterations} each, after the warm-up)");
         using var process = Process.GetCurrentProcess();
         foreach (var (name, url) in pages)
         {
@@ -189,6 +196,7 @@ public static class CommunityBenchmark
             var allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / Iterations;
             Console.WriteLine($"{name,-52} {Samples.Percentile(samples, 0.50),8:F2} {Samples.Percentile(samples, 0.95),8:F2} {cpu,8:F2} {allocated,9:F0}");
         }
+        Console.WriteLine($"methods JIT-compiled while measuring: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore}; load average: {LoadAverage()}");
     }
 
     /// <summary>
