@@ -35,6 +35,15 @@ public static class SandboxBenchmark
             await File.WriteAllTextAsync(script, HelloWorld);
             var bare = new ProcessCommand(python, ["-u", script]);
 
+            // Steady state first, as in the REST benches: the process's own run code compiled at tier 1 (see Samples.WarmUntilCompiledAsync).
+            var compiled = await Samples.WarmUntilCompiledAsync(async () =>
+            {
+                for (var i = 0; i < 20; i++) await RunOnceAsync(runner, python);
+                await ThroughputAsync(4, () => RunOnceAsync(runner, python));
+                await WaitForPoolAsync(runner, options.WarmPool.Size);
+            });
+            Console.WriteLine($"warm-up rounds (20 runs one at a time + 32 at 4 at once), methods JIT-compiled in each: {string.Join(" ", compiled)}");
+            var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
             var bareMs = await MedianAsync(async () => await CommandRunner.ExecuteBufferedAsync(bare));
             var before = runner.WarmPool;
             var sandboxMs = await MedianAsync(async () => await RunOnceAsync(runner, python));
@@ -53,7 +62,7 @@ public static class SandboxBenchmark
             var bareRate = await ThroughputAsync(16, async () => await CommandRunner.ExecuteBufferedAsync(bare));
             Console.WriteLine($"bare at 16:     {bareRate,7:F1} spawns/s");
             var status = runner.WarmPool;
-            Console.WriteLine($"runs served warm {status.WarmRuns}, cold {status.ColdRuns}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine($"runs served warm {status.WarmRuns}, cold {status.ColdRuns}; methods JIT-compiled while measuring: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
             return 0;
         }
         finally
