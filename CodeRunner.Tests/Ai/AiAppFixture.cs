@@ -36,7 +36,7 @@ public sealed class AiAppFixture : IAsyncLifetime
 
     /// <summary>An edit pointing at the fake server.</summary>
     public AiProviderEdit Edit(string model = "coder", string kind = AiProviderKinds.OpenAI, string? apiKey = FakeOpenAiServer.ApiKey, string? baseUrl = null, string name = "测试") =>
-        new() { Name = name, Provider = kind, Model = model, BaseUrl = baseUrl ?? Server.V1, ApiKey = apiKey, Temperature = 0.2, MaxTokens = 2048 };
+        Server.ProviderEdit(model, kind, apiKey, baseUrl, name);
 
     public Task<AiProviderView> AddProviderAsync(UserRef user, AiProviderEdit edit) =>
         App.WithScopeAsync(sp => sp.GetRequiredService<AiProviderService>().CreateAsync(user, edit));

@@ -102,7 +102,7 @@ public class AiBrowserTests(AiBrowserFixture fixture) : IClassFixture<AiBrowserF
         var user = await fixture.App.CreateUserAsync(level: 2);
         var other = await fixture.App.CreateUserAsync(level: 2);
         await fixture.App.WithScopeAsync(sp => sp.GetRequiredService<AiProviderService>().CreateAsync(CodeRunnerAppFactory.RefOf(user),
-            new AiProviderEdit { Name = "本地", Provider = AiProviderKinds.OpenAI, Model = "coder", BaseUrl = fixture.Server.V1, ApiKey = FakeOpenAiServer.ApiKey, Temperature = 0.2, MaxTokens = 2048 }));
+            fixture.Server.ProviderEdit(name: "本地")));
         var page = await fixture.NewPageAsync();
         await BrowserAppFixture.RunAsync(page, nameof(Applying_works_after_someone_else_opened_an_editor_and_left), async () =>
         {

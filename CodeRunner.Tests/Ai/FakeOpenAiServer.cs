@@ -1,3 +1,4 @@
+using CodeRunner.Core.Ai;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
@@ -44,6 +45,10 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     public string BaseUrl { get; private set; } = "";
     /// <summary>The OpenAI-style base URL (ends in /v1).</summary>
     public string V1 => BaseUrl + "/v1";
+
+    /// <summary>A provider edit pointing at this server, with its key.</summary>
+    public AiProviderEdit ProviderEdit(string model = "coder", string kind = AiProviderKinds.OpenAI, string? apiKey = ApiKey, string? baseUrl = null, string name = "测试") =>
+        new() { Name = name, Provider = kind, Model = model, BaseUrl = baseUrl ?? V1, ApiKey = apiKey, Temperature = 0.2, MaxTokens = 2048 };
 
     public static async Task<FakeOpenAiServer> StartAsync()
     {
