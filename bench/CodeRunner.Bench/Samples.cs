@@ -20,6 +20,33 @@ internal static class Samples
         return samples;
     }
 
+    /// <summary>
+    /// Times <paramref name="first"/> and <paramref name="second"/> alternately (the order swapped every pair), so both see
+    /// the same machine: this host's speed drifts by tens of percent within a minute, which biased a ratio taken from two
+    /// back-to-back series. The wall times in ms of each, sorted.
+    /// </summary>
+    public static async Task<(List<double> First, List<double> Second)> TimeInterleavedAsync(Func<Task> first, Func<Task> second, int warmup, int iterations)
+    {
+        for (var i = 0; i < warmup; i++)
+        {
+            await first();
+            await second();
+        }
+        var (a, b) = (new List<double>(), new List<double>());
+        for (var i = 0; i < iterations; i++)
+        {
+            foreach (var (action, samples) in i % 2 == 0 ? [(first, a), (second, b)] : new[] { (second, b), (first, a) })
+            {
+                var stopwatch = Stopwatch.StartNew();
+                await action();
+                samples.Add(stopwatch.Elapsed.TotalMilliseconds);
+            }
+        }
+        a.Sort();
+        b.Sort();
+        return (a, b);
+    }
+
     /// <summary>Runs <paramref name="action"/> <paramref name="total"/> times, <paramref name="concurrency"/> at once.</summary>
     public static Task ConcurrentlyAsync(Func<Task> action, int concurrency, int total)
     {

@@ -8,7 +8,7 @@ namespace CodeRunner.Bench;
 /// <summary>Median wall time of a hello-world run through the sandbox vs a bare interpreter start, and throughput.</summary>
 public static class SandboxBenchmark
 {
-    private const int Iterations = 60;
+    private const int Iterations = 100;
     private const int Warmup = 5;
     private const string HelloWorld = "print('hello world')";
 
@@ -44,10 +44,10 @@ public static class SandboxBenchmark
             });
             Console.WriteLine($"warm-up rounds (20 runs one at a time + 32 at 4 at once), methods JIT-compiled in each: {string.Join(" ", compiled)}");
             var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
-            var bareMs = await MedianAsync(async () => await CommandRunner.ExecuteBufferedAsync(bare));
             var before = runner.WarmPool;
-            var sandboxMs = await MedianAsync(async () => await RunOnceAsync(runner, python));
+            var (bareSamples, sandboxSamples) = await Samples.TimeInterleavedAsync(async () => await CommandRunner.ExecuteBufferedAsync(bare), () => RunOnceAsync(runner, python), Warmup, Iterations);
             var after = runner.WarmPool;
+            var (bareMs, sandboxMs) = (Samples.Percentile(bareSamples, 0.5), Samples.Percentile(sandboxSamples, 0.5));
             Console.WriteLine($"bare python start:   median {bareMs,7:F2} ms");
             Console.WriteLine($"sandboxed run:       median {sandboxMs,7:F2} ms (one at a time: {after.WarmRuns - before.WarmRuns} warm, {after.ColdRuns - before.ColdRuns} cold)");
             Console.WriteLine($"ratio {sandboxMs / bareMs:F2}x, overhead {sandboxMs - bareMs:F2} ms per run (target <= 15 ms)");
@@ -59,7 +59,13 @@ public static class SandboxBenchmark
                 after = runner.WarmPool;
                 Console.WriteLine($"concurrency {concurrency,2}: {rate,7:F1} runs/s ({concurrency * 8} runs, {after.WarmRuns - before.WarmRuns} warm, {after.ColdRuns - before.ColdRuns} cold)");
             }
+            // Bare rounds on both sides of the product's, so both rates come from the same stretch of time.
             var bareRate = await ThroughputAsync(16, async () => await CommandRunner.ExecuteBufferedAsync(bare));
+            before = runner.WarmPool;
+            var rate16 = await ThroughputAsync(16, () => RunOnceAsync(runner, python));
+            after = runner.WarmPool;
+            bareRate = (bareRate + await ThroughputAsync(16, async () => await CommandRunner.ExecuteBufferedAsync(bare))) / 2;
+            Console.WriteLine($"concurrency 16 again: {rate16,7:F1} runs/s ({after.WarmRuns - before.WarmRuns} warm, {after.ColdRuns - before.ColdRuns} cold) = {rate16 / bareRate:F2}x bare");
             Console.WriteLine($"bare at 16:     {bareRate,7:F1} spawns/s");
             var status = runner.WarmPool;
             Console.WriteLine($"runs served warm {status.WarmRuns}, cold {status.ColdRuns}; methods JIT-compiled while measuring: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
@@ -94,6 +100,4 @@ public static class SandboxBenchmark
         if (result.Status != RunStatus.Success || output.ToString() != "hello world\n")
             throw new InvalidOperationException($"benchmark run failed: {result.Status}, output '{output}'");
     }
-
-    private static async Task<double> MedianAsync(Func<Task> action) => Samples.Percentile(await Samples.TimeAsync(action, Warmup, Iterations), 0.5);
 }
