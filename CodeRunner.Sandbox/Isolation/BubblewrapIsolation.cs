@@ -19,8 +19,8 @@ public static class BubblewrapIsolation
 
     private static readonly string[] SystemDirectories = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
 
-    /// <summary>The minimal /etc: dynamic linker cache, Debian alternatives (libblas), time zone, fonts, matplotlibrc.</summary>
-    private static readonly string[] EtcFiles =
+    /// <summary>The minimal /etc: dynamic linker cache, Debian alternatives (libblas), time zone, fonts, matplotlibrc (runs bind <see cref="SandboxEtc"/>'s copy).</summary>
+    public static IReadOnlyList<string> EtcFiles { get; } =
     [
         "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime",
         "/etc/fonts", "/etc/matplotlibrc", "/etc/mime.types", "/etc/python3", "/etc/python3.11", "/etc/python3.12", "/etc/python3.13",
@@ -82,9 +82,11 @@ public static class BubblewrapIsolation
             if (info.LinkTarget is { } target) arguments.AddRange(["--symlink", target, directory]);
             else if (Directory.Exists(directory)) arguments.AddRange(["--ro-bind", directory, directory]);
         }
-        foreach (var path in EtcFiles) arguments.AddRange(["--ro-bind-try", path, path]);
-        arguments.AddRange(["--proc", "/proc", "--dev", "/dev"]);
         string Source(string path) => settings?.SourceOf(path) ?? path;
+        // One read-only mount for all of /etc when nothing else goes under it (a run); a package tool with network access binds more there.
+        if (settings?.EtcCopy is { } etc && !launch.ShareNetwork && launch.ProxyDirectory is null) arguments.AddRange(["--ro-bind", Source(etc), "/etc"]);
+        else foreach (var path in EtcFiles) arguments.AddRange(["--ro-bind-try", path, path]);
+        arguments.AddRange(["--proc", "/proc", "--dev", "/dev"]);
         if (launch.Scratch is { } scratch)
             arguments.AddRange(["--bind", Source(scratch.Tmp), "/tmp", "--bind", Source(scratch.Shm), "/dev/shm"]);
         else

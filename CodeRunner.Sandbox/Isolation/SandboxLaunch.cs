@@ -55,6 +55,9 @@ public sealed record IsolationSettings(
     /// </summary>
     public string? SandboxUserName { get; init; }
 
+    /// <summary>The copy of the sandbox's /etc that runs bind as one mount (see <see cref="SandboxEtc"/>); null = each entry bound on its own.</summary>
+    public string? EtcCopy { get; init; }
+
     /// <summary>bwrap --disable-userns (bwrap 0.8+): no nested user namespaces.</summary>
     public bool DisableNestedUserNamespaces { get; init; }
 

@@ -336,4 +336,55 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
         Assert.Equal(commandLine.Arguments.ToList().IndexOf("--seccomp") + 1, file.ArgumentIndex);
         Assert.Equal(InheritedFile.Placeholder, commandLine.Arguments[file.ArgumentIndex]);
     }
+
+    /// <summary>
+    /// A run's /etc is the start-up copy (<see cref="SandboxEtc"/>) bound as one read-only mount: the same entries, bytes
+    /// and links as the host's allowlisted ones, nothing else of the host's /etc, and nothing a program can change.
+    /// </summary>
+    [Fact]
+    public async Task A_runs_etc_is_one_read_only_mount_holding_only_the_allowlisted_host_entries()
+    {
+        sandbox.RequireBubblewrap();
+        const string code = """
+            import os, hashlib
+            print('entries', sorted(os.listdir('/etc')))
+            print('mounts', sum(1 for line in open('/proc/self/mountinfo') if line.split()[4] == '/etc' or line.split()[4].startswith('/etc/')))
+            print('cache', hashlib.sha256(open('/etc/ld.so.cache', 'rb').read()).hexdigest())
+            print('localtime', os.readlink('/etc/localtime') if os.path.islink('/etc/localtime') else None)
+            for path in ['/etc/new-file', '/etc/ld.so.cache']:
+                try:
+                    open(path, 'a').close()
+                    print('wrote', path)
+                except OSError as error:
+                    print('refused', path, error.errno)
+            """;
+
+        var run = await sandbox.RunAsync(sandbox.Request(code));
+
+        Assert.True(run.Result.Status == RunStatus.Success, run.ToString());
+        var expected = BubblewrapIsolation.EtcFiles.Where(p => File.Exists(p) || Directory.Exists(p) || new FileInfo(p).LinkTarget is not null)
+            .Select(Path.GetFileName).Order(StringComparer.Ordinal).Select(name => $"'{name}'");
+        Assert.Contains($"entries [{string.Join(", ", expected)}]\n", run.Stdout);
+        Assert.Contains("mounts 1\n", run.Stdout);
+        Assert.Contains($"cache {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes("/etc/ld.so.cache"))).ToLowerInvariant()}\n", run.Stdout);
+        var localtime = new FileInfo("/etc/localtime").LinkTarget;
+        Assert.Contains($"localtime {(localtime is null ? "None" : localtime)}\n", run.Stdout);
+        Assert.Contains("refused /etc/new-file 30\n", run.Stdout);     // EROFS
+        Assert.True(run.Stdout.Contains("refused /etc/ld.so.cache 30\n") || run.Stdout.Contains("refused /etc/ld.so.cache 13\n"), run.Stdout);
+    }
+
+    [Fact]
+    public void Only_a_package_tool_that_reaches_the_network_binds_etc_entries_one_by_one()
+    {
+        var settings = new IsolationSettings(true, "/usr/bin/bwrap", "/usr/bin/prlimit", null, false, 65534, 65534, 256) { EtcCopy = "/data/runs/.etc" };
+        var run = new SandboxLaunch("/tmp/work", "/usr/bin/python3", [], new RunLimits(), ["main.py"]);
+
+        var runArguments = BubblewrapIsolation.BubblewrapArguments(run, settings);
+        var toolArguments = BubblewrapIsolation.BubblewrapArguments(run with { HostWorkDirectory = null, ShareNetwork = true }, settings);
+
+        Assert.Contains("--ro-bind /data/runs/.etc /etc", string.Join(' ', runArguments));
+        Assert.DoesNotContain("--ro-bind-try", runArguments);
+        Assert.DoesNotContain("/data/runs/.etc", toolArguments);
+        Assert.Contains("--ro-bind-try /etc/ld.so.cache /etc/ld.so.cache", string.Join(' ', toolArguments));
+    }
 }
