@@ -37,6 +37,9 @@ public sealed class WarmPoolTests(SandboxFixture sandbox) : IClassFixture<Sandbo
 
     /// <summary>The warm bootstrap leaves with os._exit: everything the interpreter's own shutdown shows must still happen.</summary>
     [Theory]
+    [InlineData("x = 1\nprint(x")]
+    [InlineData("def f():\n    raise ValueError('boom')\nprint('before')\nf()")]
+    [InlineData("import _thread, time\n_thread.start_new_thread(time.sleep, (5,))\nprint('not waited for')")]
     [InlineData("import sys\nprint('a')\nsys.exit(3)")]
     [InlineData("import sys\nsys.exit('bye')")]
     [InlineData("import sys\nprint('x', end='')\nsys.exit(None)")]
