@@ -65,7 +65,7 @@ public static class CommunityBenchmark
                 Console.WriteLine($"seeded {sizes.Posts:N0} posts, {sizes.Likes:N0} likes, {sizes.Comments:N0} comments, {sizes.Users:N0} users, "
                                   + $"{seeded.Follows:N0} follows in {seedClock.Elapsed.TotalSeconds:F1} s; db {new FileInfo(dbPath).Length / 1024 / 1024} MB; {Environment.ProcessorCount} cores");
             }
-            Console.WriteLine($"load average: {LoadAverage()}");
+            Console.WriteLine($"load average: {Samples.LoadAverage()}");
 
             var reader = new UserRef(seeded.ReaderId, seeded.ReaderName, false, 1);
             var busyPost = seeded.BusiestPostId;
@@ -180,7 +180,7 @@ public static class CommunityBenchmark
                 foreach (var (_, url) in pages) await GetAsync(url());
         });
         Console.WriteLine($"warm-up ({PageWarmupRounds} rounds of all pages each), methods JIT-compiled in each: {string.Join(" ", compiled)}");
-        var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var compiledBefore = Samples.CompiledMethods();
         // Per page, over the timed requests (app and in-memory client together): the process's CPU time, and the bytes
         // allocated (which does not move with the neighbours' load at all, and is what the GC has to collect).
         Console.WriteLine($"\n{"page (visitor, prerendered HTML)",-52} {"p50 ms",8} {"p95 ms",8} {"CPU ms",8} {"alloc KB",9}   (n={Iterations} each, after the warm-up)");
@@ -196,7 +196,7 @@ public static class CommunityBenchmark
             var allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / Iterations;
             Console.WriteLine($"{name,-52} {Samples.Percentile(samples, 0.50),8:F2} {Samples.Percentile(samples, 0.95),8:F2} {cpu,8:F2} {allocated,9:F0}");
         }
-        Console.WriteLine($"methods JIT-compiled while measuring: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore}; load average: {LoadAverage()}");
+        Console.WriteLine(Samples.SteadyState(compiledBefore));
     }
 
     /// <summary>
@@ -298,8 +298,6 @@ public static class CommunityBenchmark
         return flat.Length > 140 ? flat[..140] + "…" : flat;
     }
 
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private sealed record RecordedCommand(string Sql, List<(string Name, object? Value)> Parameters);
 

@@ -65,7 +65,7 @@ public static class RestBenchmark
                 await ThroughputAsync(() => ExecuteAsync(http));
             });
             Console.WriteLine($"warm-up rounds ({Warmup} calls one at a time + {Concurrency * RunsPerWorker} at {Concurrency} at once), methods JIT-compiled in each: {string.Join(" ", compiled)}");
-            var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var compiledBefore = Samples.CompiledMethods();
             var (bare, rest) = await Samples.TimeInterleavedAsync(() => BarePythonAsync(python), () => ExecuteAsync(http), Warmup, Iterations);
             Console.WriteLine($"bare python3 -c start:   p50 {Samples.Percentile(bare, 0.50),7:F2} ms  p95 {Samples.Percentile(bare, 0.95),7:F2} ms  (n={bare.Count})");
             Console.WriteLine($"REST hello world:        p50 {Samples.Percentile(rest, 0.50),7:F2} ms  p95 {Samples.Percentile(rest, 0.95),7:F2} ms  (n={rest.Count})");
@@ -85,8 +85,7 @@ public static class RestBenchmark
             Console.WriteLine(pool.Enabled
                 ? $"warm pool: {pool.WarmRuns} runs warm, {pool.ColdRuns} cold; {pool.Ready} ready, idle memory {pool.IdleMemoryBytes / (1024.0 * 1024.0):F1} MB"
                 : "warm pool: off");
-            Console.WriteLine($"methods JIT-compiled while measuring: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore}");
-            Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine(Samples.SteadyState(compiledBefore));
             return 0;
         }
         finally

@@ -68,15 +68,25 @@ internal static class Samples
         var compiled = new List<long>();
         for (var i = 0; i < maxRounds; i++)
         {
-            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var before = CompiledMethods();
             await round();
             // Tier-1 compiles run on a background thread after a call-counting delay: let them land before counting.
             await Task.Delay(TimeSpan.FromMilliseconds(300));
-            compiled.Add(System.Runtime.JitInfo.GetCompiledMethodCount() - before);
+            compiled.Add(CompiledMethods() - before);
             if (compiled[^1] < quietMethods) break;
         }
         return compiled;
     }
+
+    /// <summary>Methods the JIT has compiled so far in this process: taken before a timed part, for <see cref="SteadyState"/>.</summary>
+    public static long CompiledMethods() => System.Runtime.JitInfo.GetCompiledMethodCount();
+
+    /// <summary>What shows whether a timed part ran at steady state: methods compiled since <paramref name="compiledBefore"/> (near zero when it did) and the machine's load.</summary>
+    public static string SteadyState(long compiledBefore) =>
+        $"methods JIT-compiled while measuring: {CompiledMethods() - compiledBefore}; load average: {LoadAverage()}";
+
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>The value at rank floor(p·n) of <paramref name="values"/> (NaN left out), capped at the largest; NaN when there are none.</summary>
     public static double Percentile(IEnumerable<double> values, double p)

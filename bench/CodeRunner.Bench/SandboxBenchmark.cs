@@ -43,7 +43,7 @@ public static class SandboxBenchmark
                 await WaitForPoolAsync(runner, options.WarmPool.Size);
             });
             Console.WriteLine($"warm-up rounds (20 runs one at a time + 32 at 4 at once), methods JIT-compiled in each: {string.Join(" ", compiled)}");
-            var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var compiledBefore = Samples.CompiledMethods();
             var before = runner.WarmPool;
             var (bareSamples, sandboxSamples) = await Samples.TimeInterleavedAsync(async () => await CommandRunner.ExecuteBufferedAsync(bare), () => RunOnceAsync(runner, python), Warmup, Iterations);
             var after = runner.WarmPool;
@@ -68,7 +68,7 @@ public static class SandboxBenchmark
             Console.WriteLine($"concurrency 16 again: {rate16,7:F1} runs/s ({after.WarmRuns - before.WarmRuns} warm, {after.ColdRuns - before.ColdRuns} cold) = {rate16 / bareRate:F2}x bare");
             Console.WriteLine($"bare at 16:     {bareRate,7:F1} spawns/s");
             var status = runner.WarmPool;
-            Console.WriteLine($"runs served warm {status.WarmRuns}, cold {status.ColdRuns}; methods JIT-compiled while measuring: {System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine($"runs served warm {status.WarmRuns}, cold {status.ColdRuns}; {Samples.SteadyState(compiledBefore)}");
             return 0;
         }
         finally
