@@ -21,11 +21,13 @@ internal static class Samples
     }
 
     /// <summary>
-    /// Times <paramref name="first"/> and <paramref name="second"/> alternately (the order swapped every pair), so both see
-    /// the same machine: this host's speed drifts by tens of percent within a minute, which biased a ratio taken from two
-    /// back-to-back series. The wall times in ms of each, sorted.
+    /// Times <paramref name="first"/> and <paramref name="second"/> in alternating blocks of <paramref name="block"/> (the
+    /// order swapped every pair of blocks), so both see the same machine: this host's speed drifts by tens of percent
+    /// within a minute, which biased a ratio taken from two back-to-back series. Within a block the same action runs back
+    /// to back, as in a series of its own (a warm pool gets no more time to refill than it would there).
+    /// The wall times in ms of each, sorted.
     /// </summary>
-    public static async Task<(List<double> First, List<double> Second)> TimeInterleavedAsync(Func<Task> first, Func<Task> second, int warmup, int iterations)
+    public static async Task<(List<double> First, List<double> Second)> TimeInterleavedAsync(Func<Task> first, Func<Task> second, int warmup, int iterations, int block = 10)
     {
         for (var i = 0; i < warmup; i++)
         {
@@ -33,13 +35,16 @@ internal static class Samples
             await second();
         }
         var (a, b) = (new List<double>(), new List<double>());
-        for (var i = 0; i < iterations; i++)
+        for (var round = 0; a.Count < iterations || b.Count < iterations; round++)
         {
-            foreach (var (action, samples) in i % 2 == 0 ? [(first, a), (second, b)] : new[] { (second, b), (first, a) })
+            foreach (var (action, samples) in round % 2 == 0 ? [(first, a), (second, b)] : new[] { (second, b), (first, a) })
             {
-                var stopwatch = Stopwatch.StartNew();
-                await action();
-                samples.Add(stopwatch.Elapsed.TotalMilliseconds);
+                for (var i = 0; i < block && samples.Count < iterations; i++)
+                {
+                    var stopwatch = Stopwatch.StartNew();
+                    await action();
+                    samples.Add(stopwatch.Elapsed.TotalMilliseconds);
+                }
             }
         }
         a.Sort();
