@@ -15,9 +15,6 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IAsyncDisposable, I
 {
     public const string ProgramFileName = "main.py";
 
-    /// <summary>The copy of the sandbox's /etc in the runs dir (a run id cannot start with a dot, so it is never a run's).</summary>
-    private const string EtcCopyName = ".etc";
-
     private readonly SandboxOptions options;
     private readonly ILogger<SandboxCodeRunner> logger;
     private readonly IsolationCapabilities capabilities;
@@ -51,8 +48,8 @@ public sealed partial class SandboxCodeRunner : ICodeRunner, IAsyncDisposable, I
                     logger.LogInformation("The sandbox user cannot pass through a parent of {Runs}: bwrap reaches it through {View}", runsDirectory, pathView.Root);
                 }
             }
-            // Made anew at every start, so a changed host /etc reaches runs after a restart (see SandboxEtc).
-            if (capabilities.IsIsolated && !OperatingSystem.IsWindows() && SandboxEtc.Create(Path.Combine(runsDirectory, EtcCopyName), logger) is { } etc)
+            // Copied at every start, so a changed host /etc reaches runs after a restart (see SandboxEtc).
+            if (capabilities.IsIsolated && !OperatingSystem.IsWindows() && SandboxEtc.Create(runsDirectory, logger) is { } etc)
                 capabilities = capabilities with { Settings = capabilities.Settings with { EtcCopy = etc } };
             var usesRunFileSystem = capabilities.IsIsolated && capabilities.Settings.DropToUnprivilegedUser && !OperatingSystem.IsWindows() && CanMountRunFileSystems(runsDirectory);
             if (capabilities.IsIsolated && !usesRunFileSystem)

@@ -373,6 +373,30 @@ public sealed class SandboxHardeningTests(SandboxFixture sandbox) : IClassFixtur
         Assert.True(run.Stdout.Contains("refused /etc/ld.so.cache 30\n") || run.Stdout.Contains("refused /etc/ld.so.cache 13\n"), run.Stdout);
     }
 
+    /// <summary>
+    /// Another app process or node sharing the runs dir (docs/scaling.md) may have the copy bound into a running sandbox:
+    /// a second start finds the same content and leaves that copy alone instead of emptying and rewriting it.
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_second_start_on_the_same_runs_dir_reuses_the_etc_copy_and_never_rewrites_it()
+    {
+        var runs = Path.Combine(sandbox.DataDirectory, "shared-runs-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(runs);
+        var first = SandboxEtc.Create(runs, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.NotNull(first);
+        using var inUse = File.OpenRead(Path.Combine(first, "ld.so.cache"));
+        var inode = new FileInfo(Path.Combine(first, "ld.so.cache")).LastWriteTimeUtc;
+
+        var second = SandboxEtc.Create(runs, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        Assert.Equal(first, second);
+        Assert.Equal(inode, new FileInfo(Path.Combine(first, "ld.so.cache")).LastWriteTimeUtc);
+        Assert.Equal(File.ReadAllBytes("/etc/ld.so.cache"), File.ReadAllBytes(Path.Combine(first, "ld.so.cache")));
+        // Only the copy itself: no staging dir left behind.
+        Assert.Equal([Path.GetFileName(first)], Directory.EnumerateFileSystemEntries(runs).Select(Path.GetFileName));
+    }
+
     [Fact]
     public void Only_a_package_tool_that_reaches_the_network_binds_etc_entries_one_by_one()
     {
