@@ -19,7 +19,8 @@ public sealed record ApiKeyView(int Id, string Name, string Prefix, DateTime Cre
 public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
 
 /// <summary>Who a valid secret belongs to.</summary>
-public sealed record ApiKeyIdentity(UserRef User, int KeyId, string KeyName);
+/// <param name="MustChangePassword">The owner has a temporary password: the API refuses the call until it is changed.</param>
+public sealed record ApiKeyIdentity(UserRef User, int KeyId, string KeyName, bool MustChangePassword = false);
 
 /// <summary>API keys: the secret is `sk-` + 43 url-safe random characters; only its SHA-256 is stored.</summary>
 public sealed class ApiKeyService(CodeRunnerDbContext db, ReadContexts reads, QuotaService quotas, TierLimitGate limitGate, AuditService audit, ApiKeyUsageBuffer usage, TimeProvider clock)
@@ -103,18 +104,22 @@ public sealed class ApiKeyService(CodeRunnerDbContext db, ReadContexts reads, Qu
         if (string.IsNullOrEmpty(secret) || !secret.StartsWith(SecretPrefix, StringComparison.Ordinal) || secret.Length > 200) return null;
         var hash = Hash(secret);
         var now = clock.GetUtcNow().UtcDateTime;
+        // One statement for the key, its owner and the owner's admin role: every API call runs it before anything else.
         var found = await (from k in db.ApiKeys.AsNoTracking()
                            join u in db.Users.AsNoTracking() on k.UserId equals u.Id
                            where k.SecretHash == hash
-                           select new { Key = k, u.UserName, u.IsActive, u.Level }).FirstOrDefaultAsync(cancellationToken);
+                           select new
+                           {
+                               Key = k, u.UserName, u.IsActive, u.Level, u.MustChangePassword,
+                               IsAdmin = (from ur in db.UserRoles
+                                          join r in db.Roles on ur.RoleId equals r.Id
+                                          where ur.UserId == u.Id && r.Name == UserRef.AdminRole
+                                          select ur).Any(),
+                           }).FirstOrDefaultAsync(cancellationToken);
         if (found is null || !found.Key.IsActive || !found.IsActive || (found.Key.ExpiresAt is { } e && e <= now)) return null;
 
-        var isAdmin = await (from ur in db.UserRoles
-                             join r in db.Roles on ur.RoleId equals r.Id
-                             where ur.UserId == found.Key.UserId && r.Name == UserRef.AdminRole
-                             select ur).AnyAsync(cancellationToken);
         if (usage.Record(found.Key.Id, now) is { } due) await ApiKeyUsageBuffer.WriteAsync(db, due, cancellationToken);
-        return new ApiKeyIdentity(new UserRef(found.Key.UserId, found.UserName ?? "", isAdmin, found.Level), found.Key.Id, found.Key.Name);
+        return new ApiKeyIdentity(new UserRef(found.Key.UserId, found.UserName ?? "", found.IsAdmin, found.Level), found.Key.Id, found.Key.Name, found.MustChangePassword);
     }
 
     /// <summary>Lower-case hex SHA-256 of the whole secret, as stored.</summary>

@@ -16,7 +16,7 @@ namespace CodeRunner.Web.Api;
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ApiKeyService keys, AccountService accounts, AuditService audit, ApiAuthFailureLog failureLog, ErrorMessages errors)
+    ApiKeyService keys, AuditService audit, ApiAuthFailureLog failureLog, ErrorMessages errors)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -52,8 +52,7 @@ public sealed class ApiKeyAuthenticationHandler(
         };
         if (user.IsAdmin) claims.Add(new Claim(ClaimTypes.Role, UserRef.AdminRole));
         // A temporary password must be changed before the account is used, by the API too (PasswordChangeGate refuses it).
-        if ((await accounts.FindAsync(user.Id, Context.RequestAborted))?.MustChangePassword == true)
-            claims.Add(new Claim(CodeRunnerClaimsFactory.MustChangePasswordClaim, "1"));
+        if (identity.MustChangePassword) claims.Add(new Claim(CodeRunnerClaimsFactory.MustChangePasswordClaim, "1"));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
