@@ -106,6 +106,32 @@ public class ApiKeyServiceTests(CodeRunnerAppFactory app) : IClassFixture<CodeRu
         Assert.DoesNotContain(audits, a => (a.Details ?? "").Contains(key.Secret[3..]));
     }
 
+    /// <summary>One statement reads the key and everything the call's identity needs of its owner.</summary>
+    [Fact]
+    public async Task A_key_authenticates_as_its_owner_with_the_owners_level_admin_role_and_temporary_password()
+    {
+        var admin = await app.CreateUserAsync(level: 3, isAdmin: true);
+        var member = await app.CreateUserAsync(level: 2);
+        var adminKey = await app.CreateKeyAsync(admin, "admin key");
+        var memberKey = await app.CreateKeyAsync(member, "member key");
+        await app.WithScopeAsync(async sp =>
+        {
+            var users = sp.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<CodeRunner.Core.Accounts.AppUser>>();
+            var user = await users.FindByIdAsync(member.Id);
+            user!.MustChangePassword = true;
+            await users.UpdateAsync(user);
+        });
+
+        var (asAdmin, asMember) = await app.WithScopeAsync(async sp =>
+        {
+            var keys = sp.GetRequiredService<ApiKeyService>();
+            return (await keys.AuthenticateAsync(adminKey.Secret), await keys.AuthenticateAsync(memberKey.Secret));
+        });
+
+        Assert.Equal((admin.Id, admin.UserName, true, 3, false, "admin key"), (asAdmin!.User.Id, asAdmin.User.UserName, asAdmin.User.IsAdmin, asAdmin.User.Level, asAdmin.MustChangePassword, asAdmin.KeyName));
+        Assert.Equal((member.Id, false, 2, true, memberKey.Key.Id), (asMember!.User.Id, asMember.User.IsAdmin, asMember.User.Level, asMember.MustChangePassword, asMember.KeyId));
+    }
+
     [Fact]
     public async Task Choosing_the_last_calendar_day_as_expiry_creates_a_key_instead_of_crashing_the_page()
     {
