@@ -20,7 +20,7 @@ public sealed record CreatedApiKey(ApiKeyView Key, string Secret);
 
 /// <summary>Who a valid secret belongs to.</summary>
 /// <param name="MustChangePassword">The owner has a temporary password: the API refuses the call until it is changed.</param>
-public sealed record ApiKeyIdentity(UserRef User, int KeyId, string KeyName, bool MustChangePassword = false);
+public sealed record ApiKeyIdentity(UserRef User, int KeyId, string KeyName, bool MustChangePassword);
 
 /// <summary>API keys: the secret is `sk-` + 43 url-safe random characters; only its SHA-256 is stored.</summary>
 public sealed class ApiKeyService(CodeRunnerDbContext db, ReadContexts reads, QuotaService quotas, TierLimitGate limitGate, AuditService audit, ApiKeyUsageBuffer usage, TimeProvider clock)

@@ -45,7 +45,8 @@ public static class SandboxEtc
         {
             CreateDirectory(staging);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            foreach (var path in BubblewrapIsolation.EtcFiles.Where(p => File.Exists(p) || Directory.Exists(p) || new FileInfo(p).LinkTarget is not null))
+            // An entry missing on this host is skipped by Copy, as bwrap's --ro-bind-try skipped it.
+            foreach (var path in BubblewrapIsolation.EtcFiles)
                 Copy(path, Path.Combine(staging, Path.GetFileName(path)), Path.GetFileName(path), hash);
             var copy = Path.Combine(runsDirectory, Prefix + Convert.ToHexString(hash.GetHashAndReset())[..16].ToLowerInvariant());
             if (!Directory.Exists(copy))

@@ -298,7 +298,6 @@ public static class CommunityBenchmark
         return flat.Length > 140 ? flat[..140] + "…" : flat;
     }
 
-
     private sealed record RecordedCommand(string Sql, List<(string Name, object? Value)> Parameters);
 
     private sealed class CommandRecorder : DbCommandInterceptor

@@ -39,12 +39,7 @@ internal static class Samples
         {
             foreach (var (action, samples) in round % 2 == 0 ? [(first, a), (second, b)] : new[] { (second, b), (first, a) })
             {
-                for (var i = 0; i < block && samples.Count < iterations; i++)
-                {
-                    var stopwatch = Stopwatch.StartNew();
-                    await action();
-                    samples.Add(stopwatch.Elapsed.TotalMilliseconds);
-                }
+                samples.AddRange(await TimeAsync(action, warmup: 0, Math.Min(block, iterations - samples.Count)));
             }
         }
         a.Sort();
